@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Sonia.Gateway.Cluster;
+using Sonia.Gateway.Correlation;
+using Sonia.Gateway.Health;
+using Sonia.Gateway.Problems;
+using Sonia.Gateway.Sessions;
+using Sonia.Hosting.Logging;
+
+namespace Sonia.Gateway;
+
+/// <summary>Builds the gateway: a thin HTTP face over the cluster, no business logic.</summary>
+public static class GatewayApp
+{
+    /// <param name="configure">Lets a test host add configuration or bind other URLs before the app is built.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+
+        builder.Services.AddSoniaLogging(builder.Configuration, builder.Configuration["Sonia:Gateway:Name"] ?? "gateway");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        builder.Services.AddSoniaProblems();
+        builder.Services.AddOpenApi();
+        builder.AddSoniaClusterClient();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<CorrelationMiddleware>();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapSessionsApi();
+        return app;
+    }
+}

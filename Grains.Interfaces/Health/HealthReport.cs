@@ -1,0 +1,29 @@
+namespace Sonia.Grains.Interfaces.Health;
+
+/// <summary>The outcome of one health check across the cluster.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.health-report")]
+public sealed record class HealthReport(
+    [property: Id(0)] bool Healthy,
+    [property: Id(1)] DateTimeOffset CheckedAt,
+    [property: Id(2)] IReadOnlyList<SiloHealth> Silos,
+    [property: Id(3)] ComponentHealth Database)
+{
+    /// <summary>Set by the gateway when the cluster itself could not be asked.</summary>
+    [Id(4)]
+    public string? ClusterError { get; init; }
+}
+
+/// <summary>One silo as the membership table sees it.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.silo-health")]
+public sealed record class SiloHealth(
+    [property: Id(0)] string Address,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Status);
+
+/// <summary>A dependency probed by a real call.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.component-health")]
+public sealed record class ComponentHealth(
+    [property: Id(0)] string Name,
+    [property: Id(1)] bool Healthy,
+    [property: Id(2)] double LatencyMs,
+    [property: Id(3)] string? Error);

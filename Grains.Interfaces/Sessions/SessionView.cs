@@ -1,0 +1,9 @@
+namespace Sonia.Grains.Interfaces.Sessions;
+
+/// <summary>What a caller may see of a session.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.session-view")]
+public sealed record class SessionView(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] DateTimeOffset CreatedAt,
+    [property: Id(2)] string CorrelationId,
+    [property: Id(3)] int TurnCount);

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sonia.Hosting.Cluster;
+
+/// <summary>Identity and endpoints of the Orleans cluster, shared by silos and the gateway.</summary>
+public sealed class SoniaClusterOptions
+{
+    public const string SectionName = "Sonia:Cluster";
+
+    [Required, RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "Sonia:Cluster:ClusterId must be 1-64 chars of [A-Za-z0-9._-].")]
+    public string ClusterId { get; set; } = "sonia";
+
+    [Required, RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "Sonia:Cluster:ServiceId must be 1-64 chars of [A-Za-z0-9._-].")]
+    public string ServiceId { get; set; } = "sonia";
+
+    public ClusteringMode Clustering { get; set; } = ClusteringMode.AdoNet;
+
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients use to reach this silo; loopback by default.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>How often a gateway client re-reads the list of live silos, in seconds.</summary>
+    [Range(1, 3600)]
+    public int GatewayListRefreshSeconds { get; set; } = 10;
+
+    /// <summary>How long a silo may miss liveness probes before the cluster declares it dead, in seconds.</summary>
+    [Range(1, 600)]
+    public int ProbeTimeoutSeconds { get; set; } = 5;
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Npgsql;
+
+namespace Sonia.Hosting.Database;
+
+/// <summary>Where Sonia keeps Orleans state, membership, reminders and its own <c>sonia</c> schema.</summary>
+public sealed class DatabaseOptions
+{
+    public const string SectionName = "Sonia:Database";
+
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.PostgreSql;
+
+    /// <summary>Holds a password: never log it as is, use <see cref="ConnectionStrings.Redact"/>.</summary>
+    [Required(ErrorMessage = "Sonia:Database:ConnectionString is not set (environment: Sonia__Database__ConnectionString).")]
+    [Secret]
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>Apply pending migrations when a silo starts instead of refusing to start.</summary>
+    public bool MigrateOnStart { get; set; }
+
+    /// <summary>The ADO.NET invariant name the Orleans providers expect for <see cref="Provider"/>.</summary>
+    public string Invariant => Provider switch
+    {
+        DatabaseProvider.PostgreSql => "Npgsql",
+        DatabaseProvider.SqlServer => "Microsoft.Data.SqlClient",
+        _ => throw new InvalidOperationException($"Unknown database provider {Provider}."),
+    };
+
+    /// <summary>The lower-case folder name of this dialect under deploy/sql.</summary>
+    public string Dialect => Provider switch
+    {
+        DatabaseProvider.PostgreSql => "postgresql",
+        DatabaseProvider.SqlServer => "sqlserver",
+        _ => throw new InvalidOperationException($"Unknown database provider {Provider}."),
+    };
+
+    public DbProviderFactory Factory => Provider switch
+    {
+        DatabaseProvider.PostgreSql => NpgsqlFactory.Instance,
+        DatabaseProvider.SqlServer => SqlClientFactory.Instance,
+        _ => throw new InvalidOperationException($"Unknown database provider {Provider}."),
+    };
+
+    public DbConnection CreateConnection()
+    {
+        var connection = Factory.CreateConnection()
+            ?? throw new InvalidOperationException($"The {Provider} provider cannot create connections.");
+        connection.ConnectionString = ConnectionString;
+        return connection;
+    }
+}

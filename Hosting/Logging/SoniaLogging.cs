@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog;
+using Serilog.Events;
+using Sonia.Hosting.Cluster;
+
+namespace Sonia.Hosting.Logging;
+
+/// <summary>Wires Serilog: a JSON Lines file per process (rolled by size) and a short console line.</summary>
+public static class SoniaLogging
+{
+    /// <summary>Adds Serilog as the logging provider of a host; <paramref name="processName"/> names the file and the <c>silo</c> field.</summary>
+    public static IServiceCollection AddSoniaLogging(this IServiceCollection services, IConfiguration configuration, string processName)
+    {
+        var options = OptionsValidation.BindValidated<LoggingOptions>(configuration, LoggingOptions.SectionName);
+        var path = Path.Combine(ResolveDirectory(configuration, options), SafeFileName(processName) + ".jsonl");
+        services.AddSerilog(logger => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .Enrich.FromLogContext()
+            .Enrich.With(new CorrelationEnricher(processName))
+            .WriteTo.File(
+                new JsonLinesFormatter(),
+                path,
+                fileSizeLimitBytes: options.FileSizeLimitBytes,
+                rollOnFileSizeLimit: true,
+                retainedFileCountLimit: options.RetainedFileCount,
+                shared: false,
+                flushToDiskInterval: TimeSpan.FromSeconds(1))
+            .WriteTo.Console(
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: LogEventLevel.Error));
+        return services;
+    }
+
+    /// <summary>The folder the JSON Lines files go to.</summary>
+    public static string ResolveDirectory(IConfiguration configuration, LoggingOptions options)
+    {
+        var dataPath = configuration["Sonia:DataPath"] is { Length: > 0 } configured ? configured : ".data";
+        return Path.GetFullPath(Path.Combine(dataPath, options.Directory));
+    }
+
+    private static string SafeFileName(string name) =>
+        string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+}

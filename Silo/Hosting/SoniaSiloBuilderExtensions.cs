@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using Sonia.Grains.Correlation;
+using Sonia.Grains.Storage;
+using Sonia.Hosting.Cluster;
+using Sonia.Hosting.Database;
+
+namespace Sonia.Silo.Hosting;
+
+/// <summary>Everything a Sonia silo needs besides its endpoints, shared by the silo process and test clusters.</summary>
+public static class SoniaSiloBuilderExtensions
+{
+    /// <summary>
+    /// Storage, reminders and (in <see cref="ClusteringMode.AdoNet"/>) membership in the configured database,
+    /// correlation filters and activity propagation. Throws <see cref="StartupException"/> on invalid options.
+    /// </summary>
+    public static ISiloBuilder AddSonia(this ISiloBuilder silo, IConfiguration configuration, bool configureClustering = true)
+    {
+        var database = OptionsValidation.BindValidated<DatabaseOptions>(configuration, DatabaseOptions.SectionName);
+        var cluster = OptionsValidation.BindValidated<SoniaClusterOptions>(configuration, SoniaClusterOptions.SectionName);
+
+        if (configureClustering && cluster.Clustering == ClusteringMode.AdoNet)
+        {
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = database.Invariant;
+                o.ConnectionString = database.ConnectionString;
+            });
+        }
+
+        silo.AddAdoNetGrainStorage(SoniaStorage.Name, o =>
+        {
+            o.Invariant = database.Invariant;
+            o.ConnectionString = database.ConnectionString;
+            o.GrainStorageSerializer = new SnakeCaseJsonGrainStorageSerializer();
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = database.Invariant;
+            o.ConnectionString = database.ConnectionString;
+        });
+
+        silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds));
+        silo.AddIncomingGrainCallFilter<CorrelationIncomingFilter>();
+        silo.AddOutgoingGrainCallFilter<CorrelationOutgoingFilter>();
+        silo.AddActivityPropagation();
+
+        silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
+        silo.Services.AddSingleton<DatabaseProbe>();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        return silo;
+    }
+
+    /// <summary>Cluster identity, ports and (for one node) localhost clustering, from <see cref="SoniaClusterOptions"/>.</summary>
+    public static ISiloBuilder UseSoniaEndpoints(this ISiloBuilder silo, SoniaClusterOptions cluster)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+
+        if (cluster.Clustering == ClusteringMode.Localhost)
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            return silo;
+        }
+
+        silo.ConfigureEndpoints(
+            System.Net.IPAddress.Parse(cluster.AdvertisedAddress),
+            cluster.SiloPort,
+            cluster.GatewayPort,
+            listenOnAnyHostAddress: false);
+        return silo;
+    }
+}
