@@ -149,7 +149,7 @@ PG_PORT_FILE="$DATA_DIR/postgres.port"
 if running="$(pg_running_port "$PG_DATA" 2>/dev/null)"; then
   pg_port="$running"   # a server already runs for this folder: use its port
 elif [[ -n "$PG_PORT_ARG" ]]; then
-  require_free_port "$PG_PORT_ARG" PostgreSQL
+  require_free_port "$PG_PORT_ARG" "PostgreSQL (--pg-port)"
   pg_port="$PG_PORT_ARG"
 elif [[ -f "$PG_PORT_FILE" ]] && recorded="$(tr -dc '0-9' <"$PG_PORT_FILE")" && [[ -n "$recorded" ]]; then
   if port_is_free "$recorded"; then

@@ -371,7 +371,7 @@ require_free_port() {
   local port="$1" what="$2"
   valid_port "$port" || die "invalid $what port: '$port'"
   port_is_free "$port" ||
-    die "$what port $port is already in use (choose another with the matching --*-port option)"
+    die "$what port $port is already in use; choose a free one"
 }
 
 # ---------------------------------------------------------------------------

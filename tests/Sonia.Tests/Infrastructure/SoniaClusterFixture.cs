@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+using Sonia.Gateway;
+using Sonia.Hosting.Database;
+using Sonia.Silo.Hosting;
+
+namespace Sonia.Tests.Infrastructure;
+
+/// <summary>
+/// A 2-silo TestCluster on real TCP with ADO.NET membership, storage and reminders in its own PostgreSQL
+/// database, configured by the silo's own <see cref="SoniaSiloBuilderExtensions.AddSonia"/>, plus the real
+/// gateway on a loopback port with an Orleans client of the same cluster.
+/// </summary>
+public class SoniaClusterFixture : IAsyncLifetime
+{
+    private WebApplication? _gateway;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public DatabaseOptions Database { get; private set; } = null!;
+
+    /// <summary>An HTTP client aimed at the gateway.</summary>
+    public HttpClient Http { get; private set; } = null!;
+
+    public string DataPath { get; } = Path.Combine(Path.GetTempPath(), $"sonia-test-{Guid.NewGuid():N}");
+
+    public async Task InitializeAsync()
+    {
+        var postgres = await PostgresServer.GetAsync();
+        Database = await postgres.CreateDatabaseAsync("cluster");
+
+        var builder = new TestClusterBuilder(2);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        foreach (var (key, value) in SharedSettings())
+        {
+            builder.Properties[key] = value;
+        }
+
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+
+        _gateway = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(SharedSettings())
+        {
+            ["Sonia:Cluster:ClusterId"] = Cluster.Options.ClusterId,
+            ["Sonia:Cluster:ServiceId"] = Cluster.Options.ServiceId,
+            ["Sonia:Cluster:GatewayListRefreshSeconds"] = "1",
+            ["Sonia:DataPath"] = DataPath,
+            ["Sonia:Gateway:Name"] = "gateway-test",
+            ["Urls"] = "http://127.0.0.1:0",
+        }));
+        await _gateway.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(_gateway.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+        }
+
+        if (Cluster is not null)
+        {
+            await Cluster.StopAllSilosAsync();
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    private Dictionary<string, string?> SharedSettings() => new()
+    {
+        ["Sonia:Database:Provider"] = Database.Provider.ToString(),
+        ["Sonia:Database:ConnectionString"] = Database.ConnectionString,
+        ["Sonia:Cluster:Clustering"] = "AdoNet",
+        ["Sonia:Cluster:ProbeTimeoutSeconds"] = "1",
+    };
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddSonia(siloBuilder.Configuration);
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = configuration["Sonia:Database:ConnectionString"];
+            });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SoniaClusterCollection : ICollectionFixture<SoniaClusterFixture>
+{
+    public const string Name = "sonia-cluster";
+}
