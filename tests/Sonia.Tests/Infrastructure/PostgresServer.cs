@@ -65,7 +65,7 @@ public sealed class PostgresServer
             await Check(Shell.RunAsync("chown", ["postgres:postgres", dir]));
         }
 
-        await Check(Shell.RunAsPostgresAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"));
+        await Check(Shell.RunAsPostgresAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"));
         var port = Shell.FreeTcpPort();
         var serverOptions = $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
         await Check(Shell.RunAsPostgresAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"));
