@@ -11,6 +11,8 @@ namespace Sonia.Gateway;
 /// <summary>Builds the gateway: a thin HTTP face over the cluster, no business logic.</summary>
 public static class GatewayApp
 {
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
     /// <param name="configure">Lets a test host add configuration or bind other URLs before the app is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -20,6 +22,11 @@ public static class GatewayApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            // Loopback by default: exposing the gateway beyond this machine is a deliberate choice (ASPNETCORE_URLS).
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
 
         builder.Services.AddSoniaLogging(builder.Configuration, builder.Configuration["Sonia:Gateway:Name"] ?? "gateway");
         builder.Services.AddSingleton(TimeProvider.System);

@@ -14,6 +14,7 @@
 #   --gateway-port N  Orleans client gateway port (default 30000)
 #   --pg-port N       PostgreSQL port (default: the one recorded in
 #                     <data>/postgres.port, else 55432 if free, else any free)
+#   --no-build        use the existing Release build instead of building
 #
 # Without --detach it runs in the foreground: Ctrl-C (or SIGTERM) stops the
 # gateway, then the silo, then PostgreSQL if this script started it.
@@ -24,7 +25,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 # ---------------------------------------------------------------------------
 # Options
@@ -35,6 +36,7 @@ DATA_DIR="${SONIA_DATA_DIR:-$SONIA_REPO_ROOT/.data}"
 SILO_PORT=11111
 GATEWAY_PORT=30000
 PG_PORT_ARG=""
+BUILD=1
 
 need_value() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
 while (($#)); do
@@ -50,6 +52,7 @@ while (($#)); do
     --gateway-port=*) GATEWAY_PORT="${1#*=}"; shift ;;
     --pg-port)       need_value "$@"; PG_PORT_ARG="$2"; shift 2 ;;
     --pg-port=*)     PG_PORT_ARG="${1#*=}"; shift ;;
+    --no-build)      BUILD=0; shift ;;
     -h|--help)       usage; exit 0 ;;
     *)               die "unknown option '$1' (see --help)" ;;
   esac
@@ -196,9 +199,11 @@ export Sonia__Cluster__GatewayPort="$GATEWAY_PORT"
 # ---------------------------------------------------------------------------
 # 4. Build
 # ---------------------------------------------------------------------------
-say "building Sonia.sln (Release)"
-(cd "$SONIA_REPO_ROOT" && dotnet build Sonia.sln -c Release -nologo -v q) ||
-  die "build failed (see the compiler output above)"
+if ((BUILD)); then
+  say "building Sonia.sln (Release)"
+  (cd "$SONIA_REPO_ROOT" && dotnet build Sonia.sln -c Release -nologo -v q) ||
+    die "build failed (see the compiler output above)"
+fi
 [[ -f "$SILO_DLL" ]] || die "build produced no $SILO_DLL"
 [[ -f "$GATEWAY_DLL" ]] || die "build produced no $GATEWAY_DLL"
 
