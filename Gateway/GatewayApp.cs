@@ -5,6 +5,7 @@ using Sonia.Gateway.Health;
 using Sonia.Gateway.Problems;
 using Sonia.Gateway.Sessions;
 using Sonia.Hosting.Logging;
+using Sonia.Hosting.Telemetry;
 
 namespace Sonia.Gateway;
 
@@ -29,6 +30,7 @@ public static class GatewayApp
         }
 
         builder.Services.AddSoniaLogging(builder.Configuration, builder.Configuration["Sonia:Gateway:Name"] ?? "gateway");
+        builder.Services.AddSoniaTelemetry(builder.Configuration, "sonia-gateway");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
 using Sonia.Hosting.Logging;
+using Sonia.Hosting.Telemetry;
 using Sonia.Silo.Hosting;
 
 namespace Sonia.Silo;
@@ -57,6 +58,7 @@ public static class SiloProgram
     {
         var siloName = $"silo-{cluster.SiloPort}";
         builder.Services.AddSoniaLogging(builder.Configuration, siloName);
+        builder.Services.AddSoniaTelemetry(builder.Configuration, "sonia-silo");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.UseOrleans(silo =>
         {

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Serilog.Events;
 using Serilog.Formatting;
+using Serilog.Parsing;
 
 namespace Sonia.Hosting.Logging;
 
@@ -16,16 +18,19 @@ public sealed class JsonLinesFormatter : ITextFormatter
     private static readonly HashSet<string> Reserved =
         ["ts", "level", LogKinds.Property, "msg", "correlation_id", "trace_id", "span_id", "silo", "error"];
 
+    // Relaxed escaping keeps quotes and apostrophes readable; control characters, '"' and '\\' are still escaped.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public void Format(LogEvent logEvent, TextWriter output)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("ts", logEvent.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
             json.WriteString("level", LevelName(logEvent.Level));
             json.WriteString(LogKinds.Property, Kind(logEvent));
-            json.WriteString("msg", logEvent.RenderMessage(CultureInfo.InvariantCulture));
+            json.WriteString("msg", RenderMessage(logEvent));
             WriteScalar(json, "correlation_id", Property(logEvent, "correlation_id"));
             json.WriteString("trace_id", logEvent.TraceId?.ToHexString());
             json.WriteString("span_id", logEvent.SpanId?.ToHexString());
@@ -53,6 +58,28 @@ public sealed class JsonLinesFormatter : ITextFormatter
 
         output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
         output.Write('\n');
+    }
+
+    /// <summary>The message with string values unquoted: <c>Session ses_1 opened</c>, not <c>Session "ses_1" opened</c>.</summary>
+    private static string RenderMessage(LogEvent logEvent)
+    {
+        var text = new StringBuilder();
+        using var writer = new StringWriter(text, CultureInfo.InvariantCulture);
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is PropertyToken property
+                && logEvent.Properties.TryGetValue(property.PropertyName, out var value)
+                && value is ScalarValue { Value: string raw })
+            {
+                writer.Write(raw);
+            }
+            else
+            {
+                token.Render(logEvent.Properties, writer, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary><c>ActionId</c> → <c>action_id</c>; names already in snake_case stay as they are.</summary>

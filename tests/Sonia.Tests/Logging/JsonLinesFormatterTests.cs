@@ -37,6 +37,14 @@ public sealed class JsonLinesFormatterTests
     }
 
     [Fact]
+    public void Message_RendersStringValuesWithoutQuotes()
+    {
+        var line = Format(LogEventLevel.Information, "Session {SessionId} opened", ("SessionId", "ses_1"));
+
+        Assert.Equal("Session ses_1 opened", JsonDocument.Parse(line).RootElement.GetProperty("msg").GetString());
+    }
+
+    [Fact]
     public void Errors_GoToErrorLog_WhenNoStreamIsNamed()
     {
         var line = Format(LogEventLevel.Error, "Boom");
