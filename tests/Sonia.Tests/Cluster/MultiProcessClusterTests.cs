@@ -65,15 +65,10 @@ public sealed class MultiProcessClusterTests
             async () =>
             {
                 Assert.False(watched.HasExited, $"{watched.Name} exited:\n{watched.Output}");
-                await using var connection = database.CreateConnection();
-                await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = "SELECT COUNT(*) FROM orleansmembership WHERE deploymentid = @id AND status = 3";
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = "id";
-                parameter.Value = clusterId;
-                command.Parameters.Add(parameter);
-                return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+                return await TestSql.CountAsync(
+                    database,
+                    "SELECT COUNT(*) FROM orleansmembership WHERE deploymentid = @id AND status = 3",
+                    ("id", clusterId));
             },
             Recovery,
             active => active >= count);

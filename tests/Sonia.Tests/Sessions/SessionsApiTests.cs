@@ -70,15 +70,10 @@ public sealed class SessionsApiTests(SoniaClusterFixture fixture)
         using var created = await fixture.Http.PostAsync("/v1/sessions", null);
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session_id").GetString()!;
 
-        await using var connection = fixture.Database.CreateConnection();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE grainidextensionstring = @id";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "id";
-        parameter.Value = id;
-        command.Parameters.Add(parameter);
-        var json = (string?)await command.ExecuteScalarAsync();
+        var json = (string?)await TestSql.ScalarAsync(
+            fixture.Database,
+            "SELECT convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE grainidextensionstring = @id",
+            ("id", id));
 
         Assert.NotNull(json);
         var stored = JsonDocument.Parse(json).RootElement;
@@ -87,16 +82,8 @@ public sealed class SessionsApiTests(SoniaClusterFixture fixture)
         Assert.DoesNotContain("$type", json);
     }
 
-    private async Task<long> StoredRowsAsync(string id)
-    {
-        await using var connection = fixture.Database.CreateConnection();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM orleansstorage WHERE grainidextensionstring = @id AND payloadbinary IS NOT NULL";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "id";
-        parameter.Value = id;
-        command.Parameters.Add(parameter);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private Task<long> StoredRowsAsync(string id) => TestSql.CountAsync(
+        fixture.Database,
+        "SELECT COUNT(*) FROM orleansstorage WHERE grainidextensionstring = @id AND payloadbinary IS NOT NULL",
+        ("id", id));
 }
