@@ -57,6 +57,14 @@ public sealed class MultiProcessClusterTests
         Assert.Equal(correlationId, line.GetProperty("correlation_id").GetString());
         Assert.Equal(traceId, line.GetProperty("trace_id").GetString());
         Assert.StartsWith("silo-", line.GetProperty("silo").GetString());
+
+        // SIGTERM is a graceful stop: the silo leaves the membership table and exits 0.
+        await siloB.StopAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, siloB.ExitCode);
+        Assert.Equal(0, await TestSql.CountAsync(
+            database,
+            "SELECT COUNT(*) FROM orleansmembership WHERE deploymentid = @id AND status = 3",
+            ("id", clusterId)));
     }
 
     private static async Task WaitForActiveSilosAsync(DatabaseOptions database, string clusterId, int count, SoniaProcess watched)
