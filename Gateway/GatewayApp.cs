@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
@@ -36,6 +38,7 @@ public static class GatewayApp
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         builder.Services.AddSoniaProblems();
         builder.Services.AddOpenApi();
@@ -48,6 +51,7 @@ public static class GatewayApp
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapSessionsApi();
+        app.MapBreakersApi();
         return app;
     }
 }

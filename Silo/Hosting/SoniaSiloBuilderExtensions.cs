@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Storage;
 using Sonia.Hosting.Cluster;
@@ -49,6 +50,7 @@ public static class SoniaSiloBuilderExtensions
 
         silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         silo.Services.AddSingleton<DatabaseProbe>();
+        silo.Services.AddSoniaBreakers(configuration);
         silo.Services.TryAddSingleton(TimeProvider.System);
         return silo;
     }

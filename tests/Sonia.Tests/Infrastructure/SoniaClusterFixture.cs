@@ -78,7 +78,23 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Database:ConnectionString"] = Database.ConnectionString,
         ["Sonia:Cluster:Clustering"] = "AdoNet",
         ["Sonia:Cluster:ProbeTimeoutSeconds"] = "1",
+        ["Sonia:Breakers:FlushInterval"] = "00:00:00.050",
+        ["Sonia:Breakers:Dependencies:t-open:MinimumThroughput"] = "4",
+        ["Sonia:Breakers:Dependencies:t-open:BreakDuration"] = "01:00:00",
+        ["Sonia:Breakers:Dependencies:t-open:MaxBreakDuration"] = "01:00:00",
+        ["Sonia:Breakers:Dependencies:t-manual:MinimumThroughput"] = "4",
+        ["Sonia:Breakers:Dependencies:t-metrics:MinimumThroughput"] = "100000",
+        ["Sonia:Breakers:Dependencies:t-metrics:SlowCallDuration"] = "00:00:00.050",
+        ["Sonia:Breakers:Dependencies:t-persist:MinimumThroughput"] = "4",
+        ["Sonia:Breakers:Dependencies:t-persist:BreakDuration"] = "01:00:00",
+        ["Sonia:Breakers:Dependencies:t-persist:MaxBreakDuration"] = "01:00:00",
+        ["Sonia:Breakers:Dependencies:t-isolated:MinimumThroughput"] = "4",
     };
+
+    /// <summary>The breakers of the silo at <paramref name="index"/>, as its adapters see them.</summary>
+    public Sonia.Grains.Breakers.CircuitBreakers BreakersOf(int index) =>
+        (Sonia.Grains.Breakers.CircuitBreakers)Cluster.GetSiloServiceProvider(Cluster.Silos[index].SiloAddress)
+            .GetService(typeof(Sonia.Grains.Breakers.CircuitBreakers))!;
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
