@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sonia.Gateway.Actions;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.Correlation;
@@ -52,6 +53,7 @@ public static class GatewayApp
         app.MapHealthApi();
         app.MapSessionsApi();
         app.MapBreakersApi();
+        app.MapActionsApi();
         return app;
     }
 }

@@ -7,9 +7,9 @@ namespace Sonia.Grains.Breakers;
 public static class BreakerServiceCollectionExtensions
 {
     /// <summary>Binds and validates <see cref="BreakersOptions"/> now, so a bad policy stops start-up.</summary>
-    public static IServiceCollection AddSoniaBreakers(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSoniaBreakers(this IServiceCollection services, IConfiguration configuration, IEnumerable<string>? extraDependencies = null)
     {
-        services.AddSingleton(BreakersOptions.Bind(configuration));
+        services.AddSingleton(BreakersOptions.Bind(configuration, extraDependencies));
         services.AddSingleton<IBreakerChannel, GrainBreakerChannel>();
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ICircuitBreakers>(sp => sp.GetRequiredService<CircuitBreakers>());

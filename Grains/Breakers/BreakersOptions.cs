@@ -26,10 +26,12 @@ public sealed partial class BreakersOptions
     public BreakerPolicy? PolicyFor(string name) => Policies.GetValueOrDefault(name);
 
     /// <summary>Binds and validates; a bad value throws <see cref="StartupException"/> naming it.</summary>
-    public static BreakersOptions Bind(IConfiguration configuration)
+    /// <param name="extraDependencies">Dependencies other features add (each HTTP executor, say).</param>
+    public static BreakersOptions Bind(IConfiguration configuration, IEnumerable<string>? extraDependencies = null)
     {
         var section = configuration.GetSection(SectionName);
         var names = BuiltInDependencies
+            .Concat(extraDependencies ?? [])
             .Concat(section.GetSection("Dependencies").GetChildren().Select(c => c.Key))
             .Distinct(StringComparer.Ordinal)
             .ToList();

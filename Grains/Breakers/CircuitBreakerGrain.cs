@@ -19,22 +19,23 @@ public sealed partial class CircuitBreakerGrain(
     private BreakerStateMachine? _machine;
     private bool _metricsDirty;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var name = this.GetPrimaryKeyString();
         if (options.PolicyFor(name) is not { } policy)
         {
-            return Task.CompletedTask;
-        }
-
-        if (!state.RecordExists)
-        {
-            state.State.Machine.Since = time.GetUtcNow();
+            return;
         }
 
         _machine = new BreakerStateMachine(name, policy, state.State.Machine, time);
+        if (!state.RecordExists)
+        {
+            // Written once, so "closed since" means since the breaker first existed, not since its last activation.
+            state.State.Machine.Since = time.GetUtcNow();
+            await state.WriteStateAsync(cancellationToken);
+        }
+
         this.RegisterGrainTimer(FlushMetricsAsync, MetricsFlushPeriod, MetricsFlushPeriod);
-        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -122,6 +122,11 @@ public sealed class CircuitBreakers(BreakersOptions options, IBreakerChannel cha
             // The caller gave up: says nothing about the dependency.
             throw;
         }
+        catch (Exception ex) when (ex is IDoesNotTripBreaker)
+        {
+            Interlocked.Increment(ref entry.Successes);
+            throw;
+        }
         catch
         {
             Interlocked.Increment(ref entry.Failures);
@@ -163,9 +168,9 @@ public sealed class CircuitBreakers(BreakersOptions options, IBreakerChannel cha
             Update(entry, await channel.ReportProbeAsync(entry.Name, success: false));
             throw;
         }
-        catch
+        catch (Exception ex)
         {
-            Update(entry, await channel.ReportProbeAsync(entry.Name, success: false));
+            Update(entry, await channel.ReportProbeAsync(entry.Name, success: ex is IDoesNotTripBreaker));
             throw;
         }
 

@@ -12,4 +12,7 @@ public static class LogKinds
 
     /// <summary>Everything else the process says about itself (start-up, membership, shutdown).</summary>
     public const string App = "app_log";
+
+    /// <summary>A logging scope that puts every line logged inside it into <paramref name="kind"/>.</summary>
+    public static IReadOnlyList<KeyValuePair<string, object?>> Scope(string kind) => [new(Property, kind)];
 }

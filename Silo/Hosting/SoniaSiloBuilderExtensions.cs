@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Sonia.Grains.Actions;
+using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Storage;
@@ -50,7 +52,12 @@ public static class SoniaSiloBuilderExtensions
 
         silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         silo.Services.AddSingleton<DatabaseProbe>();
-        silo.Services.AddSoniaBreakers(configuration);
+        var actions = ActionsOptions.Bind(configuration);
+        silo.Services.AddSoniaBreakers(configuration, actions.BreakerNames());
+        silo.Services.AddSoniaActions(configuration, actions, database);
+
+        // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));
         silo.Services.TryAddSingleton(TimeProvider.System);
         return silo;
     }

@@ -1,0 +1,182 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Sonia.Gateway.Operators;
+using Sonia.Grains.Interfaces.Actions;
+using Sonia.Grains.Interfaces.Sessions;
+
+namespace Sonia.Gateway.Actions;
+
+/// <summary><c>/v1/actions</c>: submit, read, list, approve, deny. Every rule lives in the grains; this maps HTTP.</summary>
+public static partial class ActionsApi
+{
+    public const int DefaultPage = 50;
+    public const int MaxPage = 500;
+    public const int MaxReasonLength = 500;
+
+    public static RouteGroupBuilder MapActionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/actions").WithTags("Actions");
+        group.MapPost("/", SubmitAsync).WithName("SubmitAction");
+        group.MapGet("/", ListAsync).WithName("ListActions");
+        group.MapGet("/{actionId}", GetAsync).WithName("GetAction");
+        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction");
+        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<ActionResponse>, Ok<ActionResponse>, ProblemHttpResult>> SubmitAsync(
+        [FromBody] SubmitActionRequest request, HttpContext context, IClusterClient cluster)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(request.Tool))
+        {
+            problems.Add("tool is required");
+        }
+
+        if (request.Args is not { ValueKind: System.Text.Json.JsonValueKind.Object })
+        {
+            problems.Add("args is required and must be a JSON object");
+        }
+
+        if (request.IdempotencyKey is { } key && !KeyShape().IsMatch(key))
+        {
+            problems.Add("idempotency_key must be 1-128 characters of [A-Za-z0-9._:-]");
+        }
+
+        if (request.SessionId is { } session && !SessionIds.IsValid(session))
+        {
+            problems.Add($"session_id must be '{SessionIds.Prefix}' followed by a 26-character ULID");
+        }
+
+        if (OperatorActor.From(context) is not { } actor)
+        {
+            problems.Add($"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]");
+            actor = OperatorActor.Anonymous;
+        }
+
+        if (problems.Count > 0)
+        {
+            return Invalid(problems);
+        }
+
+        var submission = new ActionSubmission(request.SessionId, request.Tool!, request.Args!.Value.GetRawText(), request.IdempotencyKey, actor);
+        var result = request.IdempotencyKey is { } idempotencyKey
+            ? await cluster.GetGrain<IActionSubmissionGrain>(idempotencyKey).SubmitAsync(submission)
+            : await NewActionAsync(cluster, submission);
+
+        return result.Outcome switch
+        {
+            SubmitOutcome.Accepted => TypedResults.Accepted($"/v1/actions/{result.Action!.ActionId}", ActionResponse.From(result.Action)),
+            SubmitOutcome.Existing => TypedResults.Ok(ActionResponse.From(result.Action!)),
+            SubmitOutcome.KeyConflict => Problem(StatusCodes.Status409Conflict, "Idempotency key conflict",
+                $"idempotency_key was already used for action {result.Action?.ActionId} with a different request."),
+            _ => Invalid(result.Errors),
+        };
+    }
+
+    public static async Task<Results<Ok<ActionList>, ProblemHttpResult>> ListAsync(
+        IClusterClient cluster, string? status, [FromQuery(Name = "session_id")] string? sessionId, [FromQuery(Name = "last_n")] int? lastN)
+    {
+        if (status is not null && !ActionStatuses.All.Contains(status))
+        {
+            return Invalid([$"status must be one of {string.Join(", ", ActionStatuses.All.Order())}"]);
+        }
+
+        if (lastN is < 1 or > MaxPage)
+        {
+            return Invalid([$"last_n must be between 1 and {MaxPage}"]);
+        }
+
+        var views = await cluster.GetGrain<IActionQueryGrain>(0).ListAsync(new ActionQuery(status, sessionId, lastN ?? DefaultPage));
+        return TypedResults.Ok(new ActionList(views.Select(ActionResponse.From).ToList()));
+    }
+
+    public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> GetAsync(string actionId, IClusterClient cluster)
+    {
+        if (!ActionIds.IsValid(actionId))
+        {
+            return Invalid(["action id must be 'act_' followed by a 26-character ULID"]);
+        }
+
+        var view = await cluster.GetGrain<IActionGrain>(actionId).GetAsync();
+        return view is null ? NotFound(actionId) : TypedResults.Ok(ActionResponse.From(view));
+    }
+
+    public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> ApproveAsync(
+        string actionId, [FromBody] ApproveActionRequest request, HttpContext context, IClusterClient cluster)
+    {
+        if (Check(actionId, context, out var actor) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (request.ArgsHash is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigit))
+        {
+            return Invalid(["args_hash is required: the 64-character hex hash returned when the action was submitted"]);
+        }
+
+        return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).ApproveAsync(hash, actor));
+    }
+
+    public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> DenyAsync(
+        string actionId, [FromBody] DenyActionRequest? request, HttpContext context, IClusterClient cluster)
+    {
+        if (Check(actionId, context, out var actor) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (request?.Reason is { Length: > MaxReasonLength })
+        {
+            return Invalid([$"reason must be at most {MaxReasonLength} characters"]);
+        }
+
+        return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).DenyAsync(request?.Reason, actor));
+    }
+
+    private static Task<SubmitResult> NewActionAsync(IClusterClient cluster, ActionSubmission submission)
+    {
+        // Without a client key the action id is the key: each such request is a new action.
+        var actionId = ActionIds.New();
+        return cluster.GetGrain<IActionGrain>(actionId).AcceptAsync(submission, actionId);
+    }
+
+    private static ProblemHttpResult? Check(string actionId, HttpContext context, out string actor)
+    {
+        actor = OperatorActor.From(context) ?? string.Empty;
+        if (!ActionIds.IsValid(actionId))
+        {
+            return Invalid(["action id must be 'act_' followed by a 26-character ULID"]);
+        }
+
+        return actor.Length == 0 ? Invalid([$"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]"]) : null;
+    }
+
+    private static Results<Ok<ActionResponse>, ProblemHttpResult> Translate(string actionId, CommandResult result) => result.Outcome switch
+    {
+        CommandOutcome.Done => TypedResults.Ok(ActionResponse.From(result.Action!)),
+        CommandOutcome.NotFound => NotFound(actionId),
+        CommandOutcome.HashMismatch => Problem(StatusCodes.Status409Conflict, "Arguments changed", result.Error),
+        CommandOutcome.Expired => Problem(StatusCodes.Status409Conflict, "Confirmation expired", result.Error, FailureClasses.ConfirmationExpired),
+        _ => Problem(StatusCodes.Status409Conflict, "Not awaiting confirmation", result.Error),
+    };
+
+    private static ProblemHttpResult NotFound(string actionId) =>
+        Problem(StatusCodes.Status404NotFound, "Action not found", $"No action {actionId}.");
+
+    private static ProblemHttpResult Invalid(IReadOnlyList<string> errors) => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: "Invalid action request",
+        detail: string.Join("; ", errors),
+        extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
+    private static ProblemHttpResult Problem(int status, string title, string? detail, string? failureClass = null) => TypedResults.Problem(
+        statusCode: status,
+        title: title,
+        detail: detail,
+        extensions: failureClass is null ? null : new Dictionary<string, object?> { ["failure_class"] = failureClass });
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyShape();
+}

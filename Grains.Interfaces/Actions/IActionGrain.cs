@@ -1,0 +1,57 @@
+using Orleans.Concurrency;
+
+namespace Sonia.Grains.Interfaces.Actions;
+
+/// <summary>One action's lifecycle, keyed by action id; its row in <c>sonia.actions</c> is its state.</summary>
+[Alias("sonia.action")]
+public interface IActionGrain : IGrainWithStringKey
+{
+    /// <summary>Records the action durably, then (unless it needs confirmation) starts running it.</summary>
+    [Alias("accept")]
+    Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey);
+
+    /// <summary>The action with its audit trail and attempts, or null when there is none.</summary>
+    [Alias("get"), AlwaysInterleave]
+    Task<ActionView?> GetAsync();
+
+    [Alias("approve")]
+    Task<CommandResult> ApproveAsync(string argsHash, string actor);
+
+    [Alias("deny")]
+    Task<CommandResult> DenyAsync(string? reason, string actor);
+
+    /// <summary>Picks up unfinished work after a crash or an elapsed deadline; harmless when already running.</summary>
+    [Alias("resume"), AlwaysInterleave]
+    Task ResumeAsync();
+}
+
+/// <summary>Serialises submissions that carry the same idempotency key (the grain key).</summary>
+[Alias("sonia.action-submission")]
+public interface IActionSubmissionGrain : IGrainWithStringKey
+{
+    [Alias("submit")]
+    Task<SubmitResult> SubmitAsync(ActionSubmission submission);
+}
+
+/// <summary>Reads over many actions.</summary>
+[Alias("sonia.action-query")]
+public interface IActionQueryGrain : IGrainWithIntegerKey
+{
+    [Alias("list")]
+    Task<IReadOnlyList<ActionView>> ListAsync(ActionQuery query);
+}
+
+/// <summary>Finds unfinished actions nobody is working on (their owner's lease ran out) and resumes them.</summary>
+[Alias("sonia.action-recovery")]
+public interface IActionRecoveryGrain : IGrainWithStringKey
+{
+    public const string ClusterKey = "cluster";
+
+    /// <summary>Registers the recovery reminder; called by every silo at start, idempotent.</summary>
+    [Alias("ensure-started")]
+    Task EnsureStartedAsync();
+
+    /// <summary>Runs one sweep now; returns how many actions were resumed.</summary>
+    [Alias("sweep")]
+    Task<int> SweepAsync();
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Interfaces.Actions;
+using Sonia.Hosting.Correlation;
+
+namespace Sonia.Grains.Actions.Execution;
+
+/// <summary>
+/// POSTs <c>{BaseUrl}/execute</c> with an <c>Idempotency-Key</c> header: 2xx is success (its JSON body the
+/// result), 4xx a rejection (never retried), 5xx and unreachable an executor error (retried).
+/// </summary>
+public sealed class HttpExecutor(HttpClient http, HttpExecutorOptions options) : IActionExecutor
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public async Task<string> ExecuteAsync(ExecutionRequest request, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(options.BaseUrl.TrimEnd('/') + "/"), "execute"))
+        {
+            Content = JsonContent.Create(new JsonObject
+            {
+                ["action_id"] = request.ActionId,
+                ["tool"] = request.Tool,
+                ["args"] = JsonNode.Parse(request.Args),
+                ["correlation_id"] = request.CorrelationId,
+                ["attempt"] = request.Attempt,
+            }),
+        };
+        message.Headers.Add(IdempotencyKeyHeader, request.IdempotencyKey);
+        message.Headers.Add(CorrelationId.HeaderName, request.CorrelationId);
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ExecutionFailedException(FailureClasses.ExecutorError, $"executor unreachable: {ex.Message}", ex);
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return IsJson(body) ? body : JsonSerializer.Serialize(body);
+            }
+
+            var summary = $"executor answered {status} {response.ReasonPhrase}: {Truncate(body)}";
+            throw status is >= 400 and < 500 && response.StatusCode != HttpStatusCode.RequestTimeout && status != 429
+                ? new ExecutionRejectedException(summary)
+                : new ExecutionFailedException(FailureClasses.ExecutorError, summary);
+        }
+    }
+
+    private static bool IsJson(string body)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(string.IsNullOrWhiteSpace(body) ? "null" : body);
+            return !string.IsNullOrWhiteSpace(body);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string Truncate(string text) => text.Length > 300 ? text[..300] + "…" : text;
+}

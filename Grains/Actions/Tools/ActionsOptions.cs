@@ -1,0 +1,140 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
+using Json.Schema;
+using Microsoft.Extensions.Configuration;
+using Sonia.Hosting.Cluster;
+
+namespace Sonia.Grains.Actions.Tools;
+
+/// <summary>
+/// The action pipeline's settings and its tool registry: the built-in tools, each overridable under
+/// <c>Sonia:Actions:Tools:&lt;name&gt;</c>, plus any tool configured there, and the HTTP executors.
+/// </summary>
+public sealed partial class ActionsOptions
+{
+    public const string SectionName = "Sonia:Actions";
+
+    /// <summary>Pending confirmations expire after this long.</summary>
+    public TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often the recovery sweep looks for unfinished actions nobody is working on.</summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long past its next expected write an action's owner is trusted to still be alive.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    public IReadOnlyDictionary<string, ToolDefinition> Tools { get; init; } = new Dictionary<string, ToolDefinition>();
+
+    public IReadOnlyDictionary<string, HttpExecutorOptions> Executors { get; init; } = new Dictionary<string, HttpExecutorOptions>();
+
+    /// <summary>The breaker each executor runs behind: <c>executor</c> for built-in tools, <c>executor.&lt;name&gt;</c> for HTTP ones.</summary>
+    public IEnumerable<string> BreakerNames() =>
+        Executors.Keys.Select(BreakerFor).Append(BreakerFor(ToolOptions.BuiltInExecutorName)).Distinct(StringComparer.Ordinal);
+
+    public static string BreakerFor(string executor) =>
+        executor == ToolOptions.BuiltInExecutorName ? "executor" : $"executor.{executor}";
+
+    public static ActionsOptions Bind(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionName);
+        var executors = new Dictionary<string, HttpExecutorOptions>(StringComparer.Ordinal);
+        foreach (var child in section.GetSection("Executors").GetChildren())
+        {
+            var executor = new HttpExecutorOptions();
+            Bind(child, executor, $"{SectionName}:Executors:{child.Key}");
+            CheckName(child.Key, "Executors");
+            Validate(executor, $"executor '{child.Key}'");
+            if (!Uri.TryCreate(executor.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new StartupException($"executor '{child.Key}': BaseUrl must be an absolute http(s) URL.");
+            }
+
+            executors[child.Key] = executor;
+        }
+
+        var tools = BuiltInTools.Defaults();
+        foreach (var child in section.GetSection("Tools").GetChildren())
+        {
+            CheckName(child.Key, "Tools");
+            var tool = tools.TryGetValue(child.Key, out var builtIn) ? builtIn : new ToolOptions { ArgsSchema = """{"type":"object"}""" };
+            Bind(child, tool, $"{SectionName}:Tools:{child.Key}");
+            tools[child.Key] = tool;
+        }
+
+        var definitions = new Dictionary<string, ToolDefinition>(StringComparer.Ordinal);
+        foreach (var (name, tool) in tools)
+        {
+            Validate(tool, $"tool '{name}'");
+            var problems = tool.Retry.Problems(name).ToList();
+            if (tool.Timeout <= TimeSpan.Zero)
+            {
+                problems.Add($"tool '{name}': Timeout must be positive");
+            }
+
+            if (tool.Executor != ToolOptions.BuiltInExecutorName && !executors.ContainsKey(tool.Executor))
+            {
+                problems.Add($"tool '{name}': executor '{tool.Executor}' is not configured under {SectionName}:Executors");
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new StartupException(string.Join("; ", problems));
+            }
+
+            definitions[name] = new ToolDefinition(name, tool, ParseSchema(name, tool.ArgsSchema), BreakerFor(tool.Executor));
+        }
+
+        var options = new ActionsOptions { Tools = definitions, Executors = executors };
+        Bind(section, options, SectionName);
+        if (options.ConfirmationTimeout <= TimeSpan.Zero || options.RecoveryInterval <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero)
+        {
+            throw new StartupException($"{SectionName}: ConfirmationTimeout, RecoveryInterval and LeaseDuration must be positive.");
+        }
+
+        return options;
+    }
+
+    private static JsonSchema ParseSchema(string tool, string? text)
+    {
+        try
+        {
+            return JsonSchema.FromText(text ?? """{"type":"object"}""");
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new StartupException($"tool '{tool}': ArgsSchema is not a valid JSON Schema: {ex.Message}", ex);
+        }
+    }
+
+    private static void CheckName(string name, string kind)
+    {
+        if (!ValidName().IsMatch(name))
+        {
+            throw new StartupException($"{SectionName}:{kind}:{name} is not a valid name (1-64 chars of [a-z0-9._-]).");
+        }
+    }
+
+    private static void Bind(IConfiguration section, object target, string path)
+    {
+        try
+        {
+            section.Bind(target);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new StartupException($"{path} is invalid: {ex.Message}", ex);
+        }
+    }
+
+    private static void Validate(object target, string what)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(target, new ValidationContext(target), results, validateAllProperties: true))
+        {
+            throw new StartupException($"{what} is invalid: {string.Join("; ", results.Select(r => r.ErrorMessage))}");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ValidName();
+}
