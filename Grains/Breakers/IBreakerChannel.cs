@@ -31,16 +31,17 @@ public sealed class GrainBreakerChannel(IGrainFactory grains) : IBreakerChannel
 
     public Task<BreakerSnapshot?> ReportProbeAsync(string dependency, bool success) => Grain(dependency).ReportProbeAsync(success);
 
-    public Task SubscribeAsync(string dependency, IBreakerObserver observer)
+    public async Task SubscribeAsync(string dependency, IBreakerObserver observer)
     {
         // One object reference per silo, created on first use and kept: grains hold it until it stops renewing.
+        // Orleans refuses to create one on a grain's scheduler, and the first use is often inside a grain call.
         if (!ReferenceEquals(_referenced, observer))
         {
-            _reference = grains.CreateObjectReference<IBreakerObserver>(observer);
+            _reference = await Task.Run(() => grains.CreateObjectReference<IBreakerObserver>(observer));
             _referenced = observer;
         }
 
-        return Grain(dependency).SubscribeAsync(_reference!);
+        await Grain(dependency).SubscribeAsync(_reference!);
     }
 
     private ICircuitBreakerGrain Grain(string dependency) => grains.GetGrain<ICircuitBreakerGrain>(dependency);

@@ -2,7 +2,6 @@ using BenchmarkDotNet.Running;
 using Sonia.Benchmarks;
 
 // Every benchmark class of this assembly; pick with --filter, e.g. --filter '*Breaker*'.
-if (args is ["--scratch"]) { await Scratch.RunAsync(); return 0; }
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create());
 
 // Non-zero when a benchmark did not run, so a script notices.

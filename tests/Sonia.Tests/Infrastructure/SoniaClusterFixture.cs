@@ -25,10 +25,14 @@ public class SoniaClusterFixture : IAsyncLifetime
 
     public string DataPath { get; } = Path.Combine(Path.GetTempPath(), $"sonia-test-{Guid.NewGuid():N}");
 
+    /// <summary>The HTTP executor the <c>t.http</c> tools run on.</summary>
+    public FakeExecutor Executor { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var postgres = await PostgresServer.GetAsync();
         Database = await postgres.CreateDatabaseAsync("cluster");
+        Executor = await FakeExecutor.StartAsync();
 
         var builder = new TestClusterBuilder(2);
         builder.Options.UseTestClusterMembership = false;
@@ -70,6 +74,11 @@ public class SoniaClusterFixture : IAsyncLifetime
             await Cluster.StopAllSilosAsync();
             await Cluster.DisposeAsync();
         }
+
+        if (Executor is not null)
+        {
+            await Executor.DisposeAsync();
+        }
     }
 
     private Dictionary<string, string?> SharedSettings() => new()
@@ -89,6 +98,27 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Breakers:Dependencies:t-persist:BreakDuration"] = "01:00:00",
         ["Sonia:Breakers:Dependencies:t-persist:MaxBreakDuration"] = "01:00:00",
         ["Sonia:Breakers:Dependencies:t-isolated:MinimumThroughput"] = "4",
+        ["Sonia:Breakers:Dependencies:executor:MinimumThroughput"] = "100000",
+        ["Sonia:Breakers:Dependencies:executor.fake:MinimumThroughput"] = "100000",
+        ["Sonia:Actions:RecoveryInterval"] = "00:00:02",
+        ["Sonia:Actions:LeaseDuration"] = "00:00:02",
+        ["Sonia:Actions:Executors:fake:BaseUrl"] = Executor.BaseUrl,
+        ["Sonia:Actions:Executors:fake:ApiKey"] = "test-secret-api-key",
+        ["Sonia:Actions:Tools:drill.fail:Retry:BackoffBase"] = "00:00:00.010",
+        ["Sonia:Actions:Tools:drill.fail:Retry:BackoffCap"] = "00:00:00.050",
+        ["Sonia:Actions:Tools:drill.sleep:Timeout"] = "00:00:00.300",
+        ["Sonia:Actions:Tools:drill.sleep:Retry:MaxAttempts"] = "2",
+        ["Sonia:Actions:Tools:drill.sleep:Retry:BackoffBase"] = "00:00:00.010",
+        ["Sonia:Actions:Tools:t.http:Executor"] = "fake",
+        ["Sonia:Actions:Tools:t.http:Timeout"] = "00:00:10",
+        ["Sonia:Actions:Tools:t.http:Retry:BackoffBase"] = "00:00:00.010",
+        ["Sonia:Actions:Tools:t.http:Retry:BackoffCap"] = "00:00:00.050",
+        ["Sonia:Actions:Tools:t.http-fast:Executor"] = "fake",
+        ["Sonia:Actions:Tools:t.http-fast:Timeout"] = "00:00:00.500",
+        ["Sonia:Actions:Tools:t.http-fast:Retry:MaxAttempts"] = "2",
+        ["Sonia:Actions:Tools:t.http-fast:Retry:BackoffBase"] = "00:00:00.010",
+        ["Sonia:Actions:Tools:t.expiring:RequiresConfirmation"] = "true",
+        ["Sonia:Actions:Tools:t.expiring:ConfirmationTimeout"] = "00:00:01",
     };
 
     /// <summary>The breakers of the silo at <paramref name="index"/>, as its adapters see them.</summary>

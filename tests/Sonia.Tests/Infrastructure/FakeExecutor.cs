@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Sonia.Tests.Infrastructure;
+
+/// <summary>
+/// An executor outside Sonia, as a real HTTP server on loopback. It behaves as a well-made executor does:
+/// a side effect runs once per Idempotency-Key and a repeated key gets the stored answer. The request's
+/// <c>args.mode</c> says how to behave: <c>ok</c>, <c>status</c> (answer <c>args.status</c>), <c>slow</c>
+/// (answer after <c>args.ms</c>), <c>hang_first</c> (apply the effect, then hang the first call for <c>args.ms</c>).
+/// </summary>
+public sealed class FakeExecutor : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeExecutor(WebApplication app) => _app = app;
+
+    public string BaseUrl => _app.Urls.First();
+
+    /// <summary>Every request received, in order.</summary>
+    public ConcurrentQueue<Received> Requests { get; } = new();
+
+    /// <summary>Side effects applied, per idempotency key.</summary>
+    public ConcurrentDictionary<string, int> Effects { get; } = new();
+
+    private ConcurrentDictionary<string, string> Stored { get; } = new();
+
+    public static async Task<FakeExecutor> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeExecutor(app);
+        app.MapPost("/execute", fake.ExecuteAsync);
+        await app.StartAsync();
+        return fake;
+    }
+
+    public IReadOnlyList<Received> For(string actionId) => Requests.Where(r => r.ActionId == actionId).ToList();
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private async Task ExecuteAsync(HttpContext context)
+    {
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+        var args = body["args"]!.AsObject();
+        var received = new Received(key, body["action_id"]!.GetValue<string>(), body["attempt"]!.GetValue<int>(),
+            context.Request.Headers["X-Correlation-ID"].ToString(), body.ToJsonString());
+        Requests.Enqueue(received);
+        var mode = args["mode"]?.GetValue<string>() ?? "ok";
+        var firstCall = Requests.Count(r => r.IdempotencyKey == key) == 1;
+
+        switch (mode)
+        {
+            case "status":
+                context.Response.StatusCode = args["status"]!.GetValue<int>();
+                await context.Response.WriteAsync("""{"error":"as asked"}""");
+                return;
+            case "slow":
+                await Task.Delay(args["ms"]!.GetValue<int>(), context.RequestAborted);
+                break;
+        }
+
+        if (Stored.TryGetValue(key, out var stored))
+        {
+            await WriteJson(context, stored);
+            return;
+        }
+
+        Effects.AddOrUpdate(key, 1, (_, n) => n + 1);
+        var result = new JsonObject { ["done"] = true, ["key"] = key }.ToJsonString();
+        Stored[key] = result;
+        if (mode == "hang_first" && firstCall)
+        {
+            // The effect is applied; the answer never arrives (the caller's silo dies meanwhile).
+            await Task.Delay(args["ms"]!.GetValue<int>(), context.RequestAborted);
+        }
+
+        await WriteJson(context, result);
+    }
+
+    private static async Task WriteJson(HttpContext context, string json)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json);
+    }
+
+    public sealed record Received(string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body);
+}
