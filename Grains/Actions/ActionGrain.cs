@@ -105,10 +105,8 @@ public sealed partial class ActionGrain(
 
         _action = record;
         LogAccepted(logger, record.ActionId, record.Tool, record.Status);
-        if (!confirm)
-        {
-            Schedule(TimeSpan.Zero);
-        }
+        // Queued: run now. Awaiting confirmation: expire on time while active; the recovery sweep covers a restart.
+        Schedule(confirm ? record.ExpiresAt!.Value - now : TimeSpan.Zero, keepAlive: !confirm);
 
         return new SubmitResult(SubmitOutcome.Accepted, record.ToView(), []);
     }
@@ -185,14 +183,15 @@ public sealed partial class ActionGrain(
     {
         var now = time.GetUtcNow();
         var due = action.Status == ActionStatuses.AwaitingConfirmation ? action.ExpiresAt : action.NextAttemptAt;
-        Schedule(due is { } at && at > now ? at - now : TimeSpan.Zero);
+        Schedule(due is { } at && at > now ? at - now : TimeSpan.Zero, keepAlive: action.Status != ActionStatuses.AwaitingConfirmation);
     }
 
-    private void Schedule(TimeSpan delay)
+    /// <param name="keepAlive">False for a long wait (a confirmation): the grain may go idle; the sweep brings it back.</param>
+    private void Schedule(TimeSpan delay, bool keepAlive = true)
     {
         _timer?.Dispose();
-        _running = true;
-        _timer = this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        _running = keepAlive;
+        _timer = this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = keepAlive });
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -370,6 +369,11 @@ public sealed partial class ActionGrain(
         if (_action is not { } action)
         {
             return new CommandResult(CommandOutcome.NotFound, null, "no such action");
+        }
+
+        if (action.Status == ActionStatuses.Expired)
+        {
+            return new CommandResult(CommandOutcome.Expired, action.ToView(), "the confirmation window has passed");
         }
 
         if (action.Status != ActionStatuses.AwaitingConfirmation)

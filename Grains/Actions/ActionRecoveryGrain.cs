@@ -28,8 +28,10 @@ public sealed partial class ActionRecoveryGrain(
     public async Task<int> SweepAsync()
     {
         var ids = await reader.RecoverableAsync(time.GetUtcNow(), SweepLimit);
-        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
-            await GrainFactory.GetGrain<IActionGrain>(id).ResumeAsync());
+        foreach (var chunk in ids.Chunk(16))
+        {
+            await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IActionGrain>(id).ResumeAsync()));
+        }
         if (ids.Count > 0)
         {
             LogResumed(logger, ids.Count);

@@ -97,7 +97,7 @@ public sealed class CircuitBreakers(BreakersOptions options, IBreakerChannel cha
 
         var policy = options.PolicyFor(dependency)
             ?? throw new ArgumentException($"'{dependency}' is not a configured dependency (Sonia:Breakers:Dependencies).", nameof(dependency));
-        return _entries.GetOrAdd(dependency, name => new Entry(name, policy));
+        return _entries.GetOrAdd(dependency, static (name, p) => new Entry(name, p), policy);
     }
 
     private async Task<BreakerSnapshot> LoadAsync(Entry entry)
