@@ -30,6 +30,10 @@ public sealed class BuiltInExecutor(DatabaseOptions database, TimeProvider time)
 
                 throw Drill(args["failure_class"]?.GetValue<string>() ?? FailureClasses.Unknown, args["message"]?.GetValue<string>() ?? "drill failure");
 
+            // Echo has no side effect: answering again is answering the same, so it needs no idempotency record.
+            case BuiltInTools.Echo:
+                return request.Args;
+
             case BuiltInTools.DrillSleep:
                 await Task.Delay(TimeSpan.FromMilliseconds(args["ms"]!.GetValue<int>()), time, cancellationToken);
                 return new JsonObject { ["slept_ms"] = args["ms"]!.GetValue<int>() }.ToJsonString();
@@ -54,7 +58,6 @@ public sealed class BuiltInExecutor(DatabaseOptions database, TimeProvider time)
 
         var result = request.Tool switch
         {
-            BuiltInTools.Echo => request.Args,
             BuiltInTools.NoteSave => await SaveNoteAsync(connection, transaction, request, args, cancellationToken),
             BuiltInTools.NoteDelete => await DeleteNoteAsync(connection, transaction, args, cancellationToken),
             _ => throw new ExecutionRejectedException($"the built-in executor has no tool '{request.Tool}'"),
