@@ -60,7 +60,8 @@ public sealed class StartupFailureTests
         await using (var first = SoniaProcess.Start("migrate", Repo.SiloDll, env, "migrate"))
         {
             Assert.Equal(0, await first.WaitForExitAsync(ExitWithin));
-            Assert.Contains("applied 2 migration(s)", first.Output);
+            var scripts = new Sonia.Silo.Database.SchemaMigrator(database).AvailableScripts().Count;
+            Assert.Contains($"applied {scripts} migration(s)", first.Output);
         }
 
         await using var second = SoniaProcess.Start("migrate", Repo.SiloDll, env, "migrate");

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Sonia.Grains.Interfaces.Actions;
+
+namespace Sonia.Benchmarks.Load;
+
+/// <summary>
+/// One client: submits an auto-run <c>echo</c> action, polls it until it ends, and starts the next one, like a
+/// caller that waits for each action's outcome. At most one request in flight, so N clients are N connections.
+/// </summary>
+public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber)
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    // A failing server answers at once; without a pause the client would spin on errors and flood the log counts.
+    private static readonly TimeSpan ErrorPause = TimeSpan.FromMilliseconds(100);
+
+    public ClientTally Tally { get; } = new();
+
+    /// <param name="stopStarting">Cancelled when the window ends: finish the action in flight, start no other.</param>
+    /// <param name="hardStop">Cancelled when the drain time is up: give up on the action in flight.</param>
+    public async Task RunAsync(CancellationToken stopStarting, CancellationToken hardStop)
+    {
+        while (!stopStarting.IsCancellationRequested && !hardStop.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await RunOneAsync(hardStop))
+                {
+                    await Task.Delay(ErrorPause, hardStop);
+                }
+            }
+            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+            {
+                Tally.Unfinished++;
+                return;
+            }
+        }
+    }
+
+    /// <returns>False after an HTTP error.</returns>
+    private async Task<bool> RunOneAsync(CancellationToken hardStop)
+    {
+        var submitted = Stopwatch.GetTimestamp();
+        var actionId = await SubmitAsync(hardStop);
+        if (actionId is null)
+        {
+            return false;
+        }
+
+        var accepted = Stopwatch.GetTimestamp();
+        if (window.Contains(accepted))
+        {
+            Tally.Accepted++;
+            Tally.AcceptLatency.Add(Stopwatch.GetElapsedTime(submitted, accepted).TotalMilliseconds);
+        }
+
+        var status = await PollUntilTerminalAsync(actionId, hardStop);
+        if (status is null)
+        {
+            return false;
+        }
+
+        var ended = Stopwatch.GetTimestamp();
+        if (status != ActionStatuses.Succeeded)
+        {
+            ClientTally.Count(Tally.FailedOutcomes, status);
+        }
+        else if (window.Contains(ended))
+        {
+            Tally.Succeeded++;
+            Tally.CompleteLatency.Add(Stopwatch.GetElapsedTime(submitted, ended).TotalMilliseconds);
+        }
+
+        return true;
+    }
+
+    /// <returns>The action id from the 202, or null after an error (counted).</returns>
+    private async Task<string?> SubmitAsync(CancellationToken hardStop)
+    {
+        // No idempotency key: every request is a new action, which is what a load of distinct work looks like.
+        var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""{"tool":"echo","args":{"n":{{nextNumber()}}}}"""));
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = Json;
+        return await SendAsync("POST", new HttpRequestMessage(HttpMethod.Post, "v1/actions") { Content = content }, HttpStatusCode.Accepted, "action_id", hardStop);
+    }
+
+    /// <returns>The terminal status, or null after an error (counted).</returns>
+    private async Task<string?> PollUntilTerminalAsync(string actionId, CancellationToken hardStop)
+    {
+        var path = "v1/actions/" + actionId;
+        while (true)
+        {
+            if (window.Contains(Stopwatch.GetTimestamp()))
+            {
+                Tally.PollsInWindow++;
+            }
+
+            var status = await SendAsync("GET", new HttpRequestMessage(HttpMethod.Get, path), HttpStatusCode.OK, "status", hardStop);
+            if (status is null || ActionStatuses.IsTerminal(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(pollDelay, hardStop);
+        }
+    }
+
+    /// <summary>Sends <paramref name="request"/>; returns the string property <paramref name="property"/> of the JSON answer, or null after an error (counted).</summary>
+    private async Task<string?> SendAsync(string verb, HttpRequestMessage request, HttpStatusCode expected, string property, CancellationToken hardStop)
+    {
+        using (request)
+        {
+            try
+            {
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, hardStop);
+                if (response.StatusCode != expected)
+                {
+                    ClientTally.Count(Tally.Errors, $"{verb} answered {(int)response.StatusCode}");
+                    return null;
+                }
+
+                await using var stream = await response.Content.ReadAsStreamAsync(hardStop);
+                using var document = await JsonDocument.ParseAsync(stream, cancellationToken: hardStop);
+                if (document.RootElement.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String)
+                {
+                    return value.GetString();
+                }
+
+                ClientTally.Count(Tally.Errors, $"{verb} answer without {property}");
+                return null;
+            }
+            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or IOException)
+            {
+                // TaskCanceledException without hardStop is HttpClient.Timeout.
+                var what = ex is TaskCanceledException ? "timed out" : $"failed: {ex.GetType().Name} {ex.Message}";
+                ClientTally.Count(Tally.Errors, $"{verb} {what}");
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Net;
+using Npgsql;
+
+namespace Sonia.Benchmarks.Load;
+
+/// <summary>The options of the <c>load</c> command. Everything has a default, so <c>load</c> alone is a valid run.</summary>
+public sealed record LoadOptions
+{
+    public const string Usage = """
+        usage: Sonia.Benchmarks load [--clients N] [--seconds S] [--warmup S] [--poll-ms MS]
+                                     [--ledger-writers N] [--url http://127.0.0.1:PORT --pg "CONNECTION STRING"]
+
+          --clients N          concurrent clients, each submitting an echo action and polling it to its end (default 32)
+          --seconds S          measured duration of the load, and of each commit-ceiling run (default 20)
+          --warmup S           unmeasured load before the window (default 5); the ceiling gets its own 1 s warm-up
+          --poll-ms MS         delay between two polls of one action (default 5)
+          --ledger-writers N   the ledger's writer count: the connection count of the fair ceiling (default 2, the
+                               silo's default); when this command starts Sonia it also starts the silo with it
+          --url URL            target a running Sonia instead of starting one (loopback only); needs --pg
+          --pg CS              Npgsql connection string of that Sonia's PostgreSQL (loopback only)
+
+        Without --url: starts Sonia with deploy/up.sh --detach on a fresh temporary data folder and free ports,
+        and stops it with deploy/down.sh at the end, whatever happens.
+        """;
+
+    public int Clients { get; init; } = 32;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan PollDelay { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    public int LedgerWriters { get; init; } = 2;
+
+    /// <summary>True when <c>--ledger-writers</c> was given: only then is the silo started with a non-default count.</summary>
+    public bool LedgerWritersGiven { get; init; }
+
+    public Uri? Url { get; init; }
+
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>Parses <paramref name="args"/> (after the word <c>load</c>); throws <see cref="ArgumentException"/> with a one-line reason.</summary>
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"option {name} needs a value");
+            options = name switch
+            {
+                "--clients" => options with { Clients = Int(name, Value(), 1, 1024) },
+                "--seconds" => options with { Duration = TimeSpan.FromSeconds(Int(name, Value(), 1, 3600)) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int(name, Value(), 0, 600)) },
+                "--poll-ms" => options with { PollDelay = TimeSpan.FromMilliseconds(Int(name, Value(), 0, 10_000)) },
+                "--ledger-writers" => options with { LedgerWriters = Int(name, Value(), 1, 64), LedgerWritersGiven = true },
+                "--url" => options with { Url = LoopbackUrl(Value()) },
+                "--pg" => options with { PostgresConnectionString = LoopbackPostgres(Value()) },
+                _ => throw new ArgumentException($"unknown option '{name}'"),
+            };
+        }
+
+        if ((options.Url is null) != (options.PostgresConnectionString is null))
+        {
+            throw new ArgumentException("--url and --pg go together: the ceiling is measured against the target's own PostgreSQL");
+        }
+
+        return options;
+    }
+
+    private static int Int(string name, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"{name} must be an integer from {min} to {max}, not '{text}'");
+
+    // Loopback only: this driver floods what it targets, so it must never be pointed at a shared or remote host.
+    private static Uri LoopbackUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp && IsLoopback(url.Host)
+            ? url
+            : throw new ArgumentException($"--url must be an http:// URL on a loopback address, not '{text}'");
+
+    private static string LoopbackPostgres(string text)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(text);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"--pg is not a valid Npgsql connection string: {ex.Message}");
+        }
+
+        return builder.Host is { } host && host.Split(',').All(h => IsLoopback(h.Split(':')[0]))
+            ? text
+            : throw new ArgumentException("--pg must name a loopback Host (127.0.0.1, ::1 or localhost)");
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}
