@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Sonia.Gateway.Actions;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
+using Sonia.Gateway.DeadLetters;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
 using Sonia.Gateway.Problems;
@@ -54,6 +55,7 @@ public static class GatewayApp
         app.MapSessionsApi();
         app.MapBreakersApi();
         app.MapActionsApi();
+        app.MapDeadLettersApi();
         return app;
     }
 }

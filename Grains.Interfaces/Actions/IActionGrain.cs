@@ -10,6 +10,13 @@ public interface IActionGrain : IGrainWithStringKey
     [Alias("accept")]
     Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey);
 
+    /// <summary>
+    /// Creates this action as the replay of a dead letter (same tool, args, correlation id and idempotency key,
+    /// <c>replay_of</c> set), resolving the record in the same transaction; refused if it was resolved already.
+    /// </summary>
+    [Alias("accept-replay")]
+    Task<SubmitResult> AcceptReplayAsync(Sonia.Grains.Interfaces.DeadLetters.DeadLetterView source, string actor);
+
     /// <summary>The action with its audit trail and attempts, or null when there is none.</summary>
     [Alias("get"), AlwaysInterleave]
     Task<ActionView?> GetAsync();

@@ -13,6 +13,7 @@ namespace Sonia.Grains.Actions;
 /// </remarks>
 public sealed partial class ActionRecoveryGrain(
     ActionReader reader,
+    Sonia.Grains.DeadLetters.DeadLetterReader deadLetters,
     ActionsOptions options,
     TimeProvider time,
     ILogger<ActionRecoveryGrain> logger) : Grain, IActionRecoveryGrain, IRemindable
@@ -37,6 +38,12 @@ public sealed partial class ActionRecoveryGrain(
             LogResumed(logger, ids.Count);
         }
 
+        var purged = await deadLetters.PurgeResolvedAsync(time.GetUtcNow() - options.DeadLetterRetention);
+        if (purged > 0)
+        {
+            LogPurged(logger, purged);
+        }
+
         return ids.Count;
     }
 
@@ -47,6 +54,9 @@ public sealed partial class ActionRecoveryGrain(
             await SweepAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} resolved dead letter(s) past their retention")]
+    private static partial void LogPurged(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery sweep resumed {Count} unfinished action(s)")]
     private static partial void LogResumed(ILogger logger, int count);

@@ -19,6 +19,7 @@ public static class ActionServiceCollectionExtensions
         services.AddSingleton(OptionsValidation.BindValidated<LedgerOptions>(configuration, LedgerOptions.SectionName));
         services.AddSingleton(sp => new ActionLedger(database, sp.GetRequiredService<LedgerOptions>(), sp.GetRequiredService<ILogger<ActionLedger>>()));
         services.AddSingleton(new ActionReader(database));
+        services.AddSingleton(new Sonia.Grains.DeadLetters.DeadLetterReader(database));
         services.AddHttpClient();
         services.AddSingleton(sp => new ExecutorRouter(actions, database, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ActionRecoveryStarter>();

@@ -1,5 +1,12 @@
 using BenchmarkDotNet.Running;
 using Sonia.Benchmarks;
+using Sonia.Benchmarks.Load;
+
+// `load`: the actions load driver (see Load/ and the README); it is not a BenchmarkDotNet benchmark.
+if (args is [LoadCommand.Name, .. var loadArgs])
+{
+    return await LoadCommand.RunAsync(loadArgs);
+}
 
 // Every benchmark class of this assembly; pick with --filter, e.g. --filter '*Breaker*'.
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create());

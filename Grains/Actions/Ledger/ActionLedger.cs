@@ -152,7 +152,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
         catch (DbException ex) when (IsDuplicateIdempotencyKey(ex))
         {
             await transaction.RollbackAsync();
-            throw new DuplicateIdempotencyKeyException(changes.Count == 1 ? changes[0].Action.IdempotencyKey : "(batch)");
+            throw new DuplicateIdempotencyKeyException(changes.Count == 1 ? changes[0].Action?.IdempotencyKey ?? "(none)" : "(batch)");
         }
         catch (LedgerConflictException)
         {
@@ -163,10 +163,26 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
     private IEnumerable<Statement> Statements(LedgerChange change)
     {
-        var action = change.Action;
-        yield return change.IsInsert
-            ? new Statement(Sql.InsertAction, ActionParameters(action, null), null)
-            : new Statement(Sql.UpdateAction, ActionParameters(action, change.ExpectedVersion), action.ActionId);
+        if (change.Resolution is { } resolution)
+        {
+            // First, so that a record resolved by someone else refuses the whole change before anything is written.
+            yield return new Statement(Sql.ResolveDeadLetter, new Dictionary<string, object?>
+            {
+                ["dlq_id"] = resolution.DlqId,
+                ["status"] = resolution.Status,
+                ["resolved_at"] = resolution.At,
+                ["resolved_by"] = resolution.By,
+                ["resolution_reason"] = resolution.Reason,
+                ["replay_action_id"] = resolution.ReplayActionId,
+            }, resolution.DlqId);
+        }
+
+        if (change.Action is { } action)
+        {
+            yield return change.IsInsert
+                ? new Statement(Sql.InsertAction, ActionParameters(action, null), null)
+                : new Statement(Sql.UpdateAction, ActionParameters(action, change.ExpectedVersion), action.ActionId);
+        }
 
         foreach (var audit in change.Audits)
         {

@@ -8,6 +8,7 @@ namespace Sonia.Grains.Actions.Ledger;
 public sealed class ActionReader(DatabaseOptions database)
 {
     private readonly LedgerSql _sql = LedgerSql.For(database.Provider);
+    private readonly SqlRunner _runner = new(database);
 
     public Task<ActionRecord?> FindAsync(string actionId, CancellationToken cancellationToken = default) =>
         SingleAsync(_sql.SelectAction, ("action_id", actionId), cancellationToken);
@@ -57,23 +58,8 @@ public sealed class ActionReader(DatabaseOptions database)
         return found;
     }
 
-    private async Task QueryAsync(string sql, Action<DbDataReader> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            SqlValues.Add(command.Parameters, command.CreateParameter, database.Provider, name, value);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            row(reader);
-        }
-    }
+    private Task QueryAsync(string sql, Action<DbDataReader> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        _runner.QueryAsync(sql, row, cancellationToken, parameters);
 
     private static ActionRecord Read(DbDataReader r) => new()
     {

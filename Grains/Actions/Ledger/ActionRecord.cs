@@ -52,14 +52,19 @@ public sealed record DeadLetterRow(
 /// Everything one action transition writes, committed together: the action row (inserted, or updated only if
 /// it still has <see cref="ExpectedVersion"/>), its audit rows, an attempt row, a dead letter.
 /// </summary>
-public sealed record LedgerChange(ActionRecord Action, int? ExpectedVersion, IReadOnlyList<AuditRow> Audits, AttemptRow? Attempt = null, DeadLetterRow? DeadLetter = null)
+public sealed record LedgerChange(
+    ActionRecord? Action, int? ExpectedVersion, IReadOnlyList<AuditRow> Audits, AttemptRow? Attempt = null, DeadLetterRow? DeadLetter = null,
+    DeadLetterResolution? Resolution = null)
 {
     public bool IsInsert => ExpectedVersion is null;
 }
 
+/// <summary>Resolves a dead letter that must still be unresolved; otherwise the whole change is refused.</summary>
+public sealed record DeadLetterResolution(string DlqId, string Status, DateTimeOffset At, string By, string? Reason, string? ReplayActionId);
+
 /// <summary>The action row was written by someone else since it was read: the writer's view is stale.</summary>
 public sealed class LedgerConflictException(string actionId)
-    : Exception($"action {actionId} was changed by another writer");
+    : Exception($"{actionId} was changed by another writer");
 
 /// <summary>The idempotency key already belongs to another submission.</summary>
 public sealed class DuplicateIdempotencyKeyException(string key)

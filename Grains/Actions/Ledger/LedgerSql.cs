@@ -67,11 +67,33 @@ public abstract class LedgerSql
 
     public string DeleteMemory => "DELETE FROM sonia.memories WHERE memory_id = @memory_id";
 
+    public const string DeadLetterColumns =
+        "dlq_id, action_id, correlation_id, failure_class, error_type, error_message, attempts, tool, args, idempotency_key, status, " +
+        "created_at, resolved_at, resolved_by, resolution_reason, replay_action_id";
+
+    public string SelectDeadLetter => $"SELECT {DeadLetterColumns} FROM sonia.dead_letters WHERE dlq_id = @dlq_id";
+
+    /// <summary>Newest first; every filter NULL means "any".</summary>
+    public abstract string ListDeadLetters { get; }
+
+    public string CountUnresolvedDeadLetters =>
+        "SELECT failure_class, COUNT(*) FROM sonia.dead_letters WHERE status = 'unresolved' GROUP BY failure_class";
+
+    /// <summary>unresolved → replayed | discarded, only if still unresolved: one row affected or none.</summary>
+    public string ResolveDeadLetter =>
+        "UPDATE sonia.dead_letters SET status = @status, resolved_at = @resolved_at, resolved_by = @resolved_by, " +
+        "resolution_reason = @resolution_reason, replay_action_id = @replay_action_id WHERE dlq_id = @dlq_id AND status = 'unresolved'";
+
+    /// <summary>Resolved records past their retention; unresolved ones are never dropped.</summary>
+    public string PurgeResolvedDeadLetters =>
+        "DELETE FROM sonia.dead_letters WHERE status <> 'unresolved' AND resolved_at < @cutoff";
+
     /// <summary>Every statement, for the dialect tests (the T-SQL ones are parsed with ScriptDom).</summary>
     public IEnumerable<string> All() =>
     [
         InsertAction, UpdateAction, InsertAudit, UpsertAttempt, InsertDeadLetter, SelectAction, SelectSubmission, SelectAudit,
         SelectAttempts, ListActions, SelectRecoverable, ClaimExecution, SelectExecution, UpdateExecutionResult, InsertMemory, DeleteMemory,
+        SelectDeadLetter, ListDeadLetters, CountUnresolvedDeadLetters, ResolveDeadLetter, PurgeResolvedDeadLetters,
     ];
 }
 
@@ -91,6 +113,11 @@ public sealed class PostgreSqlLedgerSql : LedgerSql
         "SELECT action_id FROM sonia.actions WHERE (status IN ('queued', 'executing', 'approved') AND lease_until < @now) " +
         "OR (status = 'awaiting_confirmation' AND expires_at <= @now) ORDER BY updated_at LIMIT @limit";
 
+    public override string ListDeadLetters =>
+        $"SELECT {DeadLetterColumns} FROM sonia.dead_letters WHERE (@status::varchar IS NULL OR status = @status) " +
+        "AND (@failure_class::varchar IS NULL OR failure_class = @failure_class) AND (@tool::varchar IS NULL OR tool = @tool) " +
+        "AND (@since::timestamptz IS NULL OR created_at >= @since) ORDER BY created_at DESC, dlq_id DESC LIMIT @limit";
+
     public override string ClaimExecution =>
         "INSERT INTO sonia.executions (idempotency_key, action_id, tool, result, executed_at) " +
         "VALUES (@idempotency_key, @action_id, @tool, '', @executed_at) ON CONFLICT (idempotency_key) DO NOTHING";
@@ -107,6 +134,11 @@ public sealed class SqlServerLedgerSql : LedgerSql
     public override string ListActions =>
         $"SELECT TOP (@limit) {ActionColumns} FROM sonia.actions WHERE (@status IS NULL OR status = @status) " +
         "AND (@session_id IS NULL OR session_id = @session_id) ORDER BY created_at DESC, action_id DESC";
+
+    public override string ListDeadLetters =>
+        $"SELECT TOP (@limit) {DeadLetterColumns} FROM sonia.dead_letters WHERE (@status IS NULL OR status = @status) " +
+        "AND (@failure_class IS NULL OR failure_class = @failure_class) AND (@tool IS NULL OR tool = @tool) " +
+        "AND (@since IS NULL OR created_at >= @since) ORDER BY created_at DESC, dlq_id DESC";
 
     public override string SelectRecoverable =>
         "SELECT TOP (@limit) action_id FROM sonia.actions WHERE (status IN ('queued', 'executing', 'approved') AND lease_until < @now) " +

@@ -23,6 +23,9 @@ public sealed partial class ActionsOptions
     /// <summary>How long past its next expected write an action's owner is trusted to still be alive.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Replayed and discarded dead letters are deleted this long after they were resolved; unresolved ones never are.</summary>
+    public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(30);
+
     public IReadOnlyDictionary<string, ToolDefinition> Tools { get; init; } = new Dictionary<string, ToolDefinition>();
 
     public IReadOnlyDictionary<string, HttpExecutorOptions> Executors { get; init; } = new Dictionary<string, HttpExecutorOptions>();
@@ -86,9 +89,9 @@ public sealed partial class ActionsOptions
 
         var options = new ActionsOptions { Tools = definitions, Executors = executors };
         Bind(section, options, SectionName);
-        if (options.ConfirmationTimeout <= TimeSpan.Zero || options.RecoveryInterval <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero)
+        if (options.ConfirmationTimeout <= TimeSpan.Zero || options.RecoveryInterval <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero || options.DeadLetterRetention <= TimeSpan.Zero)
         {
-            throw new StartupException($"{SectionName}: ConfirmationTimeout, RecoveryInterval and LeaseDuration must be positive.");
+            throw new StartupException($"{SectionName}: ConfirmationTimeout, RecoveryInterval, LeaseDuration and DeadLetterRetention must be positive.");
         }
 
         return options;

@@ -83,7 +83,7 @@ public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSp
     private async Task<string?> SubmitAsync(CancellationToken hardStop)
     {
         // No idempotency key: every request is a new action, which is what a load of distinct work looks like.
-        var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""{"tool":"echo","args":{"n":{{nextNumber()}}}}"""));
+        var body = Encoding.UTF8.GetBytes("""{"tool":"echo","args":{"n":""" + nextNumber().ToString(CultureInfo.InvariantCulture) + "}}");
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = Json;
         return await SendAsync("POST", new HttpRequestMessage(HttpMethod.Post, "v1/actions") { Content = content }, HttpStatusCode.Accepted, "action_id", hardStop);

@@ -12,7 +12,8 @@ namespace Sonia.Tests.Infrastructure;
 /// An executor outside Sonia, as a real HTTP server on loopback. It behaves as a well-made executor does:
 /// a side effect runs once per Idempotency-Key and a repeated key gets the stored answer. The request's
 /// <c>args.mode</c> says how to behave: <c>ok</c>, <c>status</c> (answer <c>args.status</c>), <c>slow</c>
-/// (answer after <c>args.ms</c>), <c>hang_first</c> (apply the effect, then hang the first call for <c>args.ms</c>).
+/// (answer after <c>args.ms</c>), <c>hang_first</c> (apply the effect, then hang the first call for <c>args.ms</c>),
+/// <c>flaky</c> (503 for the first <c>args.fail_first</c> requests of a key, then succeed).
 /// </summary>
 public sealed class FakeExecutor : IAsyncDisposable
 {
@@ -62,6 +63,10 @@ public sealed class FakeExecutor : IAsyncDisposable
             case "status":
                 context.Response.StatusCode = args["status"]!.GetValue<int>();
                 await context.Response.WriteAsync("""{"error":"as asked"}""");
+                return;
+            case "flaky" when Requests.Count(r => r.IdempotencyKey == key) <= args["fail_first"]!.GetValue<int>():
+                context.Response.StatusCode = 503;
+                await context.Response.WriteAsync("""{"error":"not yet"}""");
                 return;
             case "slow":
                 await Task.Delay(args["ms"]!.GetValue<int>(), context.RequestAborted);

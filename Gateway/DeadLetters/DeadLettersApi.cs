@@ -1,0 +1,245 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Sonia.Gateway.Operators;
+using Sonia.Grains.Interfaces.Actions;
+using Sonia.Grains.Interfaces.DeadLetters;
+
+namespace Sonia.Gateway.DeadLetters;
+
+/// <summary><c>/v1/dlq</c>: read, replay (dry run unless <c>dry_run=false</c>), batch replay jobs, discard.</summary>
+public static class DeadLettersApi
+{
+    public const int DefaultPage = 50;
+    public const int MaxPage = 500;
+    public const int MaxReasonLength = 500;
+    public const double DefaultPerSecond = 10;
+    public const double MaxPerSecond = 100;
+
+    public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/dlq").WithTags("Dead letters");
+        group.MapGet("/", ListAsync).WithName("ListDeadLetters");
+        group.MapPost("/replay", ReplayBatchAsync).WithName("ReplayDeadLetters");
+        group.MapGet("/replays/{jobId}", GetJobAsync).WithName("GetReplayJob");
+        group.MapPost("/replays/{jobId}/cancel", CancelJobAsync).WithName("CancelReplayJob");
+        group.MapGet("/{dlqId}", GetAsync).WithName("GetDeadLetter");
+        group.MapPost("/{dlqId}/replay", ReplayAsync).WithName("ReplayDeadLetter");
+        group.MapPost("/{dlqId}/discard", DiscardAsync).WithName("DiscardDeadLetter");
+        return group;
+    }
+
+    public static async Task<Results<Ok<DeadLetterList>, ProblemHttpResult>> ListAsync(
+        IClusterClient cluster, string? status, [FromQuery(Name = "failure_class")] string? failureClass, string? tool,
+        DateTimeOffset? since, [FromQuery(Name = "last_n")] int? lastN)
+    {
+        var problems = new List<string>();
+        if (status is not null && !DeadLetterStatuses.All.Contains(status))
+        {
+            problems.Add($"status must be one of {string.Join(", ", DeadLetterStatuses.All.Order())}");
+        }
+
+        if (failureClass is not null && !FailureClasses.All.Contains(failureClass))
+        {
+            problems.Add($"failure_class must be one of {string.Join(", ", FailureClasses.All.Order())}");
+        }
+
+        if (lastN is < 1 or > MaxPage)
+        {
+            problems.Add($"last_n must be between 1 and {MaxPage}");
+        }
+
+        if (problems.Count > 0)
+        {
+            return Invalid(problems);
+        }
+
+        var query = cluster.GetGrain<IDeadLetterQueryGrain>(0);
+        var records = await query.ListAsync(new DeadLetterQuery(status, failureClass, tool, since, lastN ?? DefaultPage));
+        return TypedResults.Ok(new DeadLetterList(records.Select(DeadLetterResponse.From).ToList(), await query.CountsAsync()));
+    }
+
+    public static async Task<Results<Ok<DeadLetterResponse>, ProblemHttpResult>> GetAsync(string dlqId, IClusterClient cluster)
+    {
+        if (!DeadLetterIds.IsValid(dlqId))
+        {
+            return Invalid(["dead letter id must be 'dlq_' followed by a 26-character ULID"]);
+        }
+
+        var record = await cluster.GetGrain<IDeadLetterGrain>(dlqId).GetAsync();
+        return record is null ? NotFound(dlqId) : TypedResults.Ok(DeadLetterResponse.From(record));
+    }
+
+    public static async Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> ReplayAsync(
+        string dlqId, HttpContext context, IClusterClient cluster, [FromQuery(Name = "dry_run")] bool? dryRun)
+    {
+        if (Check(dlqId, context, out var actor) is { } invalid)
+        {
+            return invalid;
+        }
+
+        // A dry run is the default: replaying for real must be asked for in so many words.
+        var dry = dryRun ?? true;
+        var result = await cluster.GetGrain<IDeadLetterGrain>(dlqId).ReplayAsync(dry, actor);
+        return result.Outcome switch
+        {
+            ReplayOutcome.NotFound => NotFound(dlqId),
+            ReplayOutcome.DryRun or ReplayOutcome.Replayed => TypedResults.Ok(ReplayResponse.From(dry, result)),
+            ReplayOutcome.Conflict => Conflict("Already resolved", result),
+            _ => Conflict("Replay refused", result),
+        };
+    }
+
+    public static async Task<Results<Ok<DeadLetterResponse>, ProblemHttpResult>> DiscardAsync(
+        string dlqId, HttpContext context, IClusterClient cluster, [FromBody] DiscardRequest? request)
+    {
+        if (Check(dlqId, context, out var actor) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (request?.Reason is { Length: > MaxReasonLength })
+        {
+            return Invalid([$"reason must be at most {MaxReasonLength} characters"]);
+        }
+
+        var result = await cluster.GetGrain<IDeadLetterGrain>(dlqId).DiscardAsync(request?.Reason, actor);
+        return result.Outcome switch
+        {
+            ReplayOutcome.NotFound => NotFound(dlqId),
+            ReplayOutcome.Discarded => TypedResults.Ok(DeadLetterResponse.From(result.Record!)),
+            _ => Conflict("Already resolved", result),
+        };
+    }
+
+    public static async Task<Results<Ok<ReplayBatchPreview>, Accepted<ReplayJobView>, ProblemHttpResult>> ReplayBatchAsync(
+        HttpContext context, IClusterClient cluster, [FromBody] ReplayBatchRequest? request, [FromQuery(Name = "dry_run")] bool? dryRunQuery)
+    {
+        var problems = new List<string>();
+        var body = request ?? new ReplayBatchRequest(null, null, null, null, null, null);
+        if (body.FailureClass is not null && !FailureClasses.All.Contains(body.FailureClass))
+        {
+            problems.Add($"failure_class must be one of {string.Join(", ", FailureClasses.All.Order())}");
+        }
+
+        if (body.Ids is { Count: > 1000 } || body.Ids?.Any(id => !DeadLetterIds.IsValid(id)) == true)
+        {
+            problems.Add("ids must be at most 1000 dead letter ids ('dlq_' and a ULID)");
+        }
+
+        var rate = body.MaxPerSecond ?? DefaultPerSecond;
+        if (rate is <= 0 or > MaxPerSecond || double.IsNaN(rate))
+        {
+            problems.Add($"max_per_second must be above 0 and at most {MaxPerSecond}");
+        }
+
+        if (OperatorActor.From(context) is not { } actor)
+        {
+            problems.Add($"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]");
+            actor = OperatorActor.Anonymous;
+        }
+
+        if (problems.Count > 0)
+        {
+            return Invalid(problems);
+        }
+
+        var spec = new ReplayBatchSpec(body.FailureClass, body.Tool, body.Since, body.Ids, rate, actor);
+        if (body.DryRun ?? dryRunQuery ?? true)
+        {
+            return TypedResults.Ok(await cluster.GetGrain<IDeadLetterQueryGrain>(0).PreviewAsync(spec));
+        }
+
+        var jobId = "rpj_" + Ulid.NewUlid();
+        var job = await cluster.GetGrain<IReplayJobGrain>(jobId).StartAsync(spec);
+        return TypedResults.Accepted($"/v1/dlq/replays/{jobId}", job);
+    }
+
+    public static async Task<Results<Ok<ReplayJobView>, ProblemHttpResult>> GetJobAsync(string jobId, IClusterClient cluster)
+    {
+        if (!DeadLetterIds.IsValidJob(jobId))
+        {
+            return Invalid(["job id must be 'rpj_' followed by a 26-character ULID"]);
+        }
+
+        var job = await cluster.GetGrain<IReplayJobGrain>(jobId).GetAsync();
+        return job is null ? NotFoundJob(jobId) : TypedResults.Ok(job);
+    }
+
+    public static async Task<Results<Ok<ReplayJobView>, ProblemHttpResult>> CancelJobAsync(string jobId, HttpContext context, IClusterClient cluster)
+    {
+        if (!DeadLetterIds.IsValidJob(jobId))
+        {
+            return Invalid(["job id must be 'rpj_' followed by a 26-character ULID"]);
+        }
+
+        var job = await cluster.GetGrain<IReplayJobGrain>(jobId).CancelAsync(OperatorActor.From(context) ?? OperatorActor.Anonymous);
+        return job is null ? NotFoundJob(jobId) : TypedResults.Ok(job);
+    }
+
+    private static ProblemHttpResult? Check(string dlqId, HttpContext context, out string actor)
+    {
+        actor = OperatorActor.From(context) ?? string.Empty;
+        if (!DeadLetterIds.IsValid(dlqId))
+        {
+            return Invalid(["dead letter id must be 'dlq_' followed by a 26-character ULID"]);
+        }
+
+        return actor.Length == 0 ? Invalid([$"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]"]) : null;
+    }
+
+    private static ProblemHttpResult Conflict(string title, ReplayResult result) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: title,
+        detail: string.Join("; ", result.Verdict?.Reasons ?? [$"the record is {result.Record?.Status}"]),
+        extensions: new Dictionary<string, object?>
+        {
+            ["reasons"] = result.Verdict?.Reasons ?? [],
+            ["status_of_record"] = result.Record?.Status,
+            ["replay_action_id"] = result.ReplayActionId,
+        });
+
+    private static ProblemHttpResult NotFound(string dlqId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Dead letter not found", detail: $"No dead letter {dlqId}.");
+
+    private static ProblemHttpResult NotFoundJob(string jobId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Replay job not found", detail: $"No replay job {jobId}.");
+
+    private static ProblemHttpResult Invalid(IReadOnlyList<string> errors) => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: "Invalid dead-letter request",
+        detail: string.Join("; ", errors),
+        extensions: new Dictionary<string, object?> { ["errors"] = errors });
+}
+
+public sealed record DiscardRequest(string? Reason);
+
+public sealed record ReplayBatchRequest(string? FailureClass, string? Tool, DateTimeOffset? Since, IReadOnlyList<string>? Ids, bool? DryRun, double? MaxPerSecond);
+
+public sealed record DeadLetterList(IReadOnlyList<DeadLetterResponse> DeadLetters, IReadOnlyDictionary<string, int> UnresolvedByFailureClass);
+
+/// <summary>A dead letter as the API returns it: its args as JSON.</summary>
+public sealed record DeadLetterResponse(
+    string DlqId, string ActionId, string CorrelationId, string FailureClass, string? ErrorType, string? ErrorMessage, int Attempts,
+    string Tool, JsonElement Args, string IdempotencyKey, string Status, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt,
+    string? ResolvedBy, string? ResolutionReason, string? ReplayActionId)
+{
+    public static DeadLetterResponse From(DeadLetterView d)
+    {
+        using var args = JsonDocument.Parse(d.Args);
+        return new(d.DlqId, d.ActionId, d.CorrelationId, d.FailureClass, d.ErrorType, d.ErrorMessage, d.Attempts, d.Tool, args.RootElement.Clone(),
+            d.IdempotencyKey, d.Status, d.CreatedAt, d.ResolvedAt, d.ResolvedBy, d.ResolutionReason, d.ReplayActionId);
+    }
+}
+
+/// <summary>The answer to one replay: the verdict, and for a real one the new action.</summary>
+public sealed record ReplayResponse(string DlqId, bool DryRun, bool WouldReplay, IReadOnlyList<string> Reasons, string? ReplayActionId, DeadLetterResponse? DeadLetter)
+{
+    public static ReplayResponse From(bool dryRun, ReplayResult result) => new(
+        result.Verdict?.DlqId ?? result.Record?.DlqId ?? string.Empty,
+        dryRun,
+        result.Verdict?.WouldReplay ?? false,
+        result.Verdict?.Reasons ?? [],
+        result.ReplayActionId,
+        result.Record is { } record ? DeadLetterResponse.From(record) : null);
+}

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Logging;
+using Sonia.Grains.Actions;
+using Sonia.Grains.Actions.Ledger;
+using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Interfaces.Actions;
+using Sonia.Grains.Interfaces.Breakers;
+using Sonia.Grains.Interfaces.DeadLetters;
+using Sonia.Hosting.Correlation;
+
+namespace Sonia.Grains.DeadLetters;
+
+/// <inheritdoc cref="IDeadLetterGrain"/>
+/// <remarks>The record is read fresh on every call: SQL is the truth, and the conditional update its guard.</remarks>
+public sealed partial class DeadLetterGrain(
+    DeadLetterReader reader,
+    ActionLedger ledger,
+    ActionsOptions actions,
+    TimeProvider time,
+    ILogger<DeadLetterGrain> logger) : Grain, IDeadLetterGrain
+{
+    public Task<DeadLetterView?> GetAsync() => reader.FindAsync(this.GetPrimaryKeyString());
+
+    public async Task<ReplayResult> ReplayAsync(bool dryRun, string actor)
+    {
+        if (await reader.FindAsync(this.GetPrimaryKeyString()) is not { } record)
+        {
+            return new ReplayResult(ReplayOutcome.NotFound, null, null, null);
+        }
+
+        var verdict = await VerdictAsync(record);
+        if (dryRun)
+        {
+            return new ReplayResult(ReplayOutcome.DryRun, verdict, null, record);
+        }
+
+        if (!verdict.WouldReplay)
+        {
+            var resolved = record.Status != DeadLetterStatuses.Unresolved;
+            return new ReplayResult(resolved ? ReplayOutcome.Conflict : ReplayOutcome.Refused, verdict, record.ReplayActionId, record);
+        }
+
+        var result = await GrainFactory.GetGrain<IActionGrain>(ActionIds.New()).AcceptReplayAsync(record, actor);
+        var after = await reader.FindAsync(record.DlqId);
+        if (result.Outcome != SubmitOutcome.Accepted)
+        {
+            var reasons = result.Errors.Count > 0 ? result.Errors : ["the replay was refused"];
+            var outcome = after?.Status != DeadLetterStatuses.Unresolved ? ReplayOutcome.Conflict : ReplayOutcome.Refused;
+            return new ReplayResult(outcome, verdict with { WouldReplay = false, Reasons = reasons }, after?.ReplayActionId, after);
+        }
+
+        LogReplayed(logger, record.DlqId, record.ActionId, result.Action!.ActionId, actor);
+        return new ReplayResult(ReplayOutcome.Replayed, verdict, result.Action.ActionId, after);
+    }
+
+    public async Task<ReplayResult> DiscardAsync(string? reason, string actor)
+    {
+        if (await reader.FindAsync(this.GetPrimaryKeyString()) is not { } record)
+        {
+            return new ReplayResult(ReplayOutcome.NotFound, null, null, null);
+        }
+
+        var now = time.GetUtcNow();
+        try
+        {
+            await ledger.WriteAsync(new LedgerChange(null, null,
+                [new AuditRow(record.ActionId, ActionStatuses.DeadLettered, ActionStatuses.DeadLettered, now, actor, CorrelationId.Current ?? record.CorrelationId, $"{record.DlqId} discarded: {reason}")],
+                Resolution: new DeadLetterResolution(record.DlqId, DeadLetterStatuses.Discarded, now, actor, reason, null)));
+        }
+        catch (LedgerConflictException)
+        {
+            return new ReplayResult(ReplayOutcome.Conflict, null, null, await reader.FindAsync(record.DlqId));
+        }
+
+        LogDiscarded(logger, record.DlqId, actor);
+        return new ReplayResult(ReplayOutcome.Discarded, null, null, await reader.FindAsync(record.DlqId));
+    }
+
+    private async Task<ReplayVerdict> VerdictAsync(DeadLetterView record)
+    {
+        var reasons = new List<string>();
+        if (record.Status == DeadLetterStatuses.Replayed)
+        {
+            reasons.Add($"already replayed as {record.ReplayActionId}");
+        }
+        else if (record.Status == DeadLetterStatuses.Discarded)
+        {
+            reasons.Add("discarded");
+        }
+
+        if (!actions.Tools.TryGetValue(record.Tool, out var tool))
+        {
+            reasons.Add($"tool '{record.Tool}' is no longer registered");
+            return new ReplayVerdict(record.DlqId, false, reasons);
+        }
+
+        using (var args = System.Text.Json.JsonDocument.Parse(record.Args))
+        {
+            reasons.AddRange(tool.Problems(args.RootElement).Select(p => $"args no longer valid: {p}"));
+        }
+
+        var breaker = await GrainFactory.GetGrain<ICircuitBreakerGrain>(tool.BreakerName).GetAsync();
+        if (breaker is { State: BreakerState.Isolated } || (breaker is { State: BreakerState.Open, OpenUntil: { } until } && until > time.GetUtcNow()))
+        {
+            reasons.Add($"breaker '{tool.BreakerName}' is {breaker.State.ToString().ToLowerInvariant()}");
+        }
+
+        return new ReplayVerdict(record.DlqId, reasons.Count == 0, reasons);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {DlqId} of {ActionId} replayed as {ReplayActionId} by {Actor}")]
+    private static partial void LogReplayed(ILogger logger, string dlqId, string actionId, string replayActionId, string actor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {DlqId} discarded by {Actor}")]
+    private static partial void LogDiscarded(ILogger logger, string dlqId, string actor);
+}

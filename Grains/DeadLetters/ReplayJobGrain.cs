@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Logging;
+using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Correlation;
+using Sonia.Grains.Interfaces.DeadLetters;
+using Sonia.Grains.Storage;
+using Sonia.Hosting.Correlation;
+
+namespace Sonia.Grains.DeadLetters;
+
+/// <inheritdoc cref="IReplayJobGrain"/>
+/// <remarks>
+/// One record per timer tick, the tick period being the rate limit; progress is written after every record.
+/// A reminder brings the job back after a crash; a record replayed just before the crash (but not yet counted)
+/// answers "already resolved by this job" and is counted as replayed, so each record is replayed exactly once.
+/// </remarks>
+public sealed partial class ReplayJobGrain(
+    [PersistentState(stateName: "replay-job", storageName: SoniaStorage.Name)] IPersistentState<ReplayJobState> state,
+    DeadLetterReader reader,
+    ActionsOptions actions,
+    TimeProvider time,
+    ILogger<ReplayJobGrain> logger) : Grain, IReplayJobGrain, IRemindable
+{
+    private const string ReminderName = "replay-job";
+    private IGrainTimer? _timer;
+
+    private string Actor => $"job:{this.GetPrimaryKeyString()}";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.RecordExists && state.State.Status == ReplayJobState.Running)
+        {
+            StartTicking();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<ReplayJobView> StartAsync(ReplayBatchSpec spec)
+    {
+        if (state.RecordExists)
+        {
+            return View();
+        }
+
+        var records = await DeadLetterQueryGrain.SelectAsync(reader, spec);
+        state.State = new ReplayJobState
+        {
+            Spec = spec,
+            Ids = records.Select(r => r.DlqId).ToList(),
+            CreatedAt = time.GetUtcNow(),
+            CorrelationId = CorrelationId.Current ?? CorrelationId.NewSystemId(),
+        };
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReminderName, actions.RecoveryInterval, actions.RecoveryInterval);
+        LogStarted(logger, this.GetPrimaryKeyString(), state.State.Ids.Count, spec.MaxPerSecond);
+        StartTicking();
+        return View();
+    }
+
+    public Task<ReplayJobView?> GetAsync() => Task.FromResult(state.RecordExists ? View() : null);
+
+    public async Task<ReplayJobView?> CancelAsync(string actor)
+    {
+        if (!state.RecordExists)
+        {
+            return null;
+        }
+
+        if (state.State.Status == ReplayJobState.Running)
+        {
+            state.State.Status = ReplayJobState.Cancelled;
+            state.State.FinishedAt = time.GetUtcNow();
+            await FinishAsync();
+            LogCancelled(logger, this.GetPrimaryKeyString(), actor, state.State.Cursor, state.State.Ids.Count);
+        }
+
+        return View();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.RecordExists && state.State.Status == ReplayJobState.Running && _timer is null)
+        {
+            StartTicking();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void StartTicking()
+    {
+        var period = TimeSpan.FromSeconds(1 / state.State.Spec!.MaxPerSecond);
+        _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.Zero, period) { KeepAlive = true });
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var job = state.State;
+        if (job.Status != ReplayJobState.Running)
+        {
+            return;
+        }
+
+        if (job.Cursor >= job.Ids.Count)
+        {
+            job.Status = ReplayJobState.Completed;
+            job.FinishedAt = time.GetUtcNow();
+            await FinishAsync();
+            LogCompleted(logger, this.GetPrimaryKeyString(), job.Succeeded, job.Skipped, job.Failed);
+            return;
+        }
+
+        CorrelationOutgoingFilter.Restore(job.CorrelationId);
+        var dlqId = job.Ids[job.Cursor];
+        ReplayJobItem item;
+        try
+        {
+            var result = await GrainFactory.GetGrain<IDeadLetterGrain>(dlqId).ReplayAsync(dryRun: false, Actor);
+            item = result.Outcome switch
+            {
+                ReplayOutcome.Replayed => new ReplayJobItem(dlqId, "replayed", result.ReplayActionId, null),
+                // Resolved by this very job before a crash cut it short: it was replayed, once.
+                ReplayOutcome.Conflict when result.Record?.ResolvedBy == Actor && result.Record.Status == DeadLetterStatuses.Replayed
+                    => new ReplayJobItem(dlqId, "replayed", result.Record.ReplayActionId, "replayed before a restart"),
+                _ => new ReplayJobItem(dlqId, "skipped", result.ReplayActionId, string.Join("; ", result.Verdict?.Reasons ?? ["not found"])),
+            };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            item = new ReplayJobItem(dlqId, "failed", null, $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        switch (item.Outcome)
+        {
+            case "replayed":
+                job.Succeeded++;
+                break;
+            case "skipped":
+                job.Skipped++;
+                break;
+            default:
+                job.Failed++;
+                break;
+        }
+
+        job.Items.Add(item);
+        job.Cursor++;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    private async Task FinishAsync()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        await state.WriteStateAsync();
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private ReplayJobView View()
+    {
+        var job = state.State;
+        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, job.Ids.Count, job.Cursor, job.Succeeded, job.Failed, job.Skipped,
+            job.Spec?.MaxPerSecond ?? 0, job.CreatedAt, job.FinishedAt, job.CorrelationId, job.Items.ToList());
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} started: {Total} record(s) at most {MaxPerSecond}/s")]
+    private static partial void LogStarted(ILogger logger, string jobId, int total, double maxPerSecond);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} completed: {Succeeded} replayed, {Skipped} skipped, {Failed} failed")]
+    private static partial void LogCompleted(ILogger logger, string jobId, int succeeded, int skipped, int failed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} cancelled by {Actor} after {Done} of {Total}")]
+    private static partial void LogCancelled(ILogger logger, string jobId, string actor, int done, int total);
+}
