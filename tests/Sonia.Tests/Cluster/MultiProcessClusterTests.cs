@@ -13,6 +13,7 @@ namespace Sonia.Tests.Cluster;
 public sealed class MultiProcessClusterTests
 {
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(120);
+    private const string Secret = "pw-never-logged-7f3a";
 
     [Fact]
     public async Task SiloProcesses_FormOneCluster_AndASessionOutlivesSigkillOfItsSilo()
@@ -58,6 +59,29 @@ public sealed class MultiProcessClusterTests
         Assert.Equal(traceId, line.GetProperty("trace_id").GetString());
         Assert.StartsWith("silo-", line.GetProperty("silo").GetString());
 
+        // Attempts and failures land in the silo's JSON Lines as tool_log and error_log, with the correlation id.
+        var actions = new Sonia.Tests.Actions.ActionsClient(http);
+        var echo = await actions.SubmitAcceptedAsync("echo", new { hi = 1 }, $"{correlationId}-echo");
+        var drill = await actions.SubmitAcceptedAsync("drill.fail", new { failure_class = "rejected" }, $"{correlationId}-drill");
+        await actions.WaitAsync(echo);
+        await actions.WaitAsync(drill);
+        var lines = await Eventually.ResultAsync(() => Task.FromResult(ReadJsonLines(data).ToList()), Recovery,
+            all => all.Any(l => l.GetProperty("log").GetString() == "error_log" && HasId(l, "action_id", drill)));
+        var toolLine = Assert.Single(lines, l => l.GetProperty("log").GetString() == "tool_log" && HasId(l, "action_id", echo));
+        Assert.Equal($"{correlationId}-echo", toolLine.GetProperty("correlation_id").GetString());
+        var errorLine = Assert.Single(lines, l => l.GetProperty("log").GetString() == "error_log" && HasId(l, "action_id", drill));
+        Assert.Equal($"{correlationId}-drill", errorLine.GetProperty("correlation_id").GetString());
+        Assert.Equal("rejected", errorLine.GetProperty("failure_class").GetString());
+
+        foreach (var file in Directory.GetFiles(Path.Combine(data, "logs")))
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            Assert.DoesNotContain(Secret, await reader.ReadToEndAsync());
+        }
+
+        Assert.DoesNotContain(Secret, siloA.Output + siloB.Output + gateway.Output);
+
         // SIGTERM is a graceful stop: the silo leaves the membership table and exits 0.
         await siloB.StopAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, siloB.ExitCode);
@@ -82,6 +106,9 @@ public sealed class MultiProcessClusterTests
             active => active >= count);
     }
 
+    private static bool HasId(JsonElement line, string field, string id) =>
+        line.TryGetProperty(field, out var value) && value.GetString() == id;
+
     private static IEnumerable<JsonElement> ReadJsonLines(string data)
     {
         var folder = Path.Combine(data, "logs");
@@ -99,7 +126,8 @@ public sealed class MultiProcessClusterTests
     private static Dictionary<string, string> Common(DatabaseOptions database, string clusterId, string data) => new()
     {
         ["Sonia__Database__Provider"] = "PostgreSql",
-        ["Sonia__Database__ConnectionString"] = database.ConnectionString,
+        // Trust authentication ignores it, but a password there must never reach a log line.
+        ["Sonia__Database__ConnectionString"] = database.ConnectionString + ";Password=" + Secret,
         ["Sonia__Cluster__Clustering"] = "AdoNet",
         ["Sonia__Cluster__ClusterId"] = clusterId,
         ["Sonia__Cluster__ServiceId"] = clusterId,
