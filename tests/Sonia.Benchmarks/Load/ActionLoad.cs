@@ -11,16 +11,21 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
     /// <summary>How long actions in flight get to end after the window; one still running then is counted unfinished.</summary>
     public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
 
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
     public async Task<ActionLoadResult> RunAsync(IReadOnlyList<IWindowProbe> probes, CancellationToken cancellationToken)
     {
         var window = MeasurementWindow.After(warmup, duration);
         long number = 0;
+        var progress = new LoadProgress();
         var team = Enumerable.Range(0, clients)
-            .Select(_ => new EchoClient(http, window, pollDelay, () => Interlocked.Increment(ref number)))
+            .Select(_ => new EchoClient(http, window, pollDelay, () => Interlocked.Increment(ref number), progress))
             .ToList();
 
         using var stopStarting = new CancellationTokenSource();
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopReporting = new CancellationTokenSource();
+        var reporting = progress.ReportAsync(window, ProgressInterval, stopReporting.Token);
         var running = team.Select(c => Task.Run(() => c.RunAsync(stopStarting.Token, hardStop.Token), CancellationToken.None)).ToList();
         try
         {
@@ -42,6 +47,8 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
             await stopStarting.CancelAsync();
             hardStop.CancelAfter(DrainLimit);
             await Task.WhenAll(running);
+            await stopReporting.CancelAsync();
+            await reporting;
         }
 
         return new ActionLoadResult(clients, window.Seconds, ClientTally.Merge(team.Select(c => c.Tally)));

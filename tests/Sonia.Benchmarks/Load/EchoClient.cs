@@ -12,7 +12,7 @@ namespace Sonia.Benchmarks.Load;
 /// One client: submits an auto-run <c>echo</c> action, polls it until it ends, and starts the next one, like a
 /// caller that waits for each action's outcome. At most one request in flight, so N clients are N connections.
 /// </summary>
-public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber)
+public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber, LoadProgress progress)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -53,6 +53,7 @@ public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSp
         }
 
         var accepted = Stopwatch.GetTimestamp();
+        progress.Accepted();
         if (window.Contains(accepted))
         {
             Tally.Accepted++;
@@ -69,8 +70,11 @@ public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSp
         if (status != ActionStatuses.Succeeded)
         {
             ClientTally.Count(Tally.FailedOutcomes, status);
+            return true;
         }
-        else if (window.Contains(ended))
+
+        progress.Succeeded();
+        if (window.Contains(ended))
         {
             Tally.Succeeded++;
             Tally.CompleteLatency.Add(Stopwatch.GetElapsedTime(submitted, ended).TotalMilliseconds);

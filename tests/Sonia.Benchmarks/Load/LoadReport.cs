@@ -43,7 +43,9 @@ public sealed record LoadReport(
         if (Cpu is { } cpu)
         {
             var parts = string.Join(", ", cpu.ByPart.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:0.00}"));
-            w.Line($"CPU during the window, in cores of {cpu.Cores}: machine {cpu.MachineBusy:0.00} busy = {parts}, other processes {Math.Max(0, cpu.Other):0.00}");
+            // Sonia's processes are only known when this driver started them; otherwise they are in the rest.
+            var rest = cpu.ByPart.ContainsKey(CpuUsage.Silo) ? "other processes" : "the rest of the machine (Sonia included)";
+            w.Line($"CPU during the window, in cores of {cpu.Cores}: machine {cpu.MachineBusy:0.00} busy = {parts}, {rest} {Math.Max(0, cpu.Other):0.00}");
         }
 
         w.Line($"Commit ceiling: single-row INSERT + COMMIT (autocommit, prepared), {ServerSettings}");
