@@ -126,14 +126,13 @@ public sealed partial class ActionGrain
             Version = action.Version + 1,
         };
         LogFailed(action.ActionId, action.Tool, attempts, failureClass, message, dlqId);
-        await ledger.WriteAsync(new LedgerChange(dead, action.Version,
+        await WriteAsync(new LedgerChange(dead, action.Version,
             [
                 new AuditRow(action.ActionId, action.Status, ActionStatuses.Failed, now, System, action.CorrelationId, $"{failureClass}: {message}"),
                 new AuditRow(action.ActionId, ActionStatuses.Failed, ActionStatuses.DeadLettered, now, System, action.CorrelationId, dlqId),
             ],
             attempt,
             new DeadLetterRow(dlqId, action.ActionId, action.CorrelationId, failureClass, errorType, message, attempts, action.Tool, action.Args, action.IdempotencyKey, now)));
-        _action = dead;
     }
 
     private void LogAttempt(string actionId, string tool, int attempt, string outcome, string? failureClass, double durationMs)

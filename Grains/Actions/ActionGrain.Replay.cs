@@ -57,7 +57,8 @@ public sealed partial class ActionGrain
 
         try
         {
-            await ledger.WriteAsync(new LedgerChange(record, null,
+            StartHistory();
+            await WriteAsync(new LedgerChange(record, null,
                 [
                     new AuditRow(id, null, ActionStatuses.Accepted, now, actor, source.CorrelationId, $"replay of {source.ActionId} from {source.DlqId}"),
                     new AuditRow(id, ActionStatuses.Accepted, ActionStatuses.Queued, now, System, source.CorrelationId, null),
@@ -71,7 +72,6 @@ public sealed partial class ActionGrain
             return new SubmitResult(SubmitOutcome.KeyConflict, null, [$"{source.DlqId} is no longer unresolved"]);
         }
 
-        _action = record;
         LogAccepted(logger, id, record.Tool, record.Status);
         Schedule(TimeSpan.Zero);
         return new SubmitResult(SubmitOutcome.Accepted, record.ToView(), []);

@@ -33,6 +33,13 @@ public sealed partial class ActionGrain(
     private ActionRecord? _action;
     private IGrainTimer? _timer;
 
+    /// <summary>
+    /// The audit trail and attempt log as this activation knows them: loaded once, then kept current by every
+    /// write, so polling an action costs no query. Null until first needed.
+    /// </summary>
+    private List<AuditEntry>? _audit;
+    private List<AttemptView>? _attempts;
+
     /// <summary>True while an attempt runs or one is scheduled in this activation.</summary>
     private bool _running;
 
@@ -90,7 +97,8 @@ public sealed partial class ActionGrain(
 
         try
         {
-            await ledger.WriteAsync(new LedgerChange(record, null,
+            StartHistory();
+            await WriteAsync(new LedgerChange(record, null,
             [
                 new AuditRow(record.ActionId, null, ActionStatuses.Accepted, now, submission.Actor, correlationId, $"tool {tool.Name}"),
                 new AuditRow(record.ActionId, ActionStatuses.Accepted, status, now, System, correlationId, confirm ? $"confirmation required by {record.ExpiresAt:O}" : null),
@@ -104,7 +112,6 @@ public sealed partial class ActionGrain(
             return winner is null ? Invalid("idempotency key is in use") : SameRequest(winner, requestHash);
         }
 
-        _action = record;
         LogAccepted(logger, record.ActionId, record.Tool, record.Status);
         // Queued: run now. Awaiting confirmation: expire on time while active; the recovery sweep covers a restart.
         Schedule(confirm ? record.ExpiresAt!.Value - now : TimeSpan.Zero, keepAlive: !confirm);
@@ -119,8 +126,21 @@ public sealed partial class ActionGrain(
             return null;
         }
 
-        var id = action.ActionId;
-        return action.ToView() with { Audit = await reader.AuditAsync(id), AttemptLog = await reader.AttemptsAsync(id) };
+        if (_audit is not null && _attempts is not null && action.Status != ActionStatuses.DeadLettered)
+        {
+            return action.ToView() with { Audit = _audit.ToList(), AttemptLog = _attempts.ToList() };
+        }
+
+        // A dead-lettered action's trail also grows from elsewhere (replay, discard), so it is read from SQL.
+        // A write that lands while we read makes the result one row short: keep it only if none did.
+        var audit = await reader.AuditAsync(action.ActionId);
+        var attempts = await reader.AttemptsAsync(action.ActionId);
+        if (ReferenceEquals(_action, action) && action.Status != ActionStatuses.DeadLettered)
+        {
+            (_audit, _attempts) = ([.. audit], [.. attempts]);
+        }
+
+        return action.ToView() with { Audit = audit, AttemptLog = attempts };
     }
 
     public Task ResumeAsync()
@@ -182,10 +202,28 @@ public sealed partial class ActionGrain(
         }
     }
 
-    private async Task CommitAsync(ActionRecord next, ActionRecord previous, IReadOnlyList<AuditRow> audits, AttemptRow? attempt = null)
+    private Task CommitAsync(ActionRecord next, ActionRecord previous, IReadOnlyList<AuditRow> audits, AttemptRow? attempt = null) =>
+        WriteAsync(new LedgerChange(next, previous.Version, audits, attempt));
+
+    /// <summary>Commits a change of this action, then makes it this activation's state.</summary>
+    private async Task WriteAsync(LedgerChange change)
     {
-        await ledger.WriteAsync(new LedgerChange(next, previous.Version, audits, attempt));
-        _action = next;
+        await ledger.WriteAsync(change);
+        _action = change.Action ?? _action;
+        var id = this.GetPrimaryKeyString();
+        _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));
+        if (change.Attempt is { } attempt && _attempts is not null)
+        {
+            _attempts.RemoveAll(a => a.Attempt == attempt.Attempt);
+            _attempts.Add(new AttemptView(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, attempt.Outcome, attempt.FailureClass, attempt.Error));
+        }
+    }
+
+    /// <summary>A new action has no history yet: nothing to load when it is first read.</summary>
+    private void StartHistory()
+    {
+        _audit = [];
+        _attempts = [];
     }
 
     private static IReadOnlyList<string> Validate(ToolDefinition tool, string text, out JsonNode? args)

@@ -15,7 +15,17 @@ public sealed class DatabaseOptions
     /// <summary>Holds a password: never log it as is, use <see cref="ConnectionStrings.Redact"/>.</summary>
     [Required(ErrorMessage = "Sonia:Database:ConnectionString is not set (environment: Sonia__Database__ConnectionString).")]
     [Secret]
-    public string ConnectionString { get; set; } = string.Empty;
+    public string ConnectionString
+    {
+        get => _connectionString;
+        set
+        {
+            _connectionString = value;
+            _tuned = null;
+        }
+    }
+
+    private string _connectionString = string.Empty;
 
     /// <summary>Apply pending migrations when a silo starts instead of refusing to start.</summary>
     public bool MigrateOnStart { get; set; }
@@ -47,7 +57,38 @@ public sealed class DatabaseOptions
     {
         var connection = Factory.CreateConnection()
             ?? throw new InvalidOperationException($"The {Provider} provider cannot create connections.");
-        connection.ConnectionString = ConnectionString;
+        connection.ConnectionString = TunedConnectionString;
         return connection;
+    }
+
+    /// <summary>
+    /// Sonia's own connections keep no session state, so on PostgreSQL a pooled connection need not be reset on
+    /// every reuse (a DISCARD ALL round trip each time), and its few statement shapes are worth preparing once.
+    /// Settings the operator wrote into the connection string win.
+    /// </summary>
+    private string TunedConnectionString => _tuned ??= Tune(ConnectionString);
+
+    private string? _tuned;
+
+    private string Tune(string connectionString)
+    {
+        if (Provider != DatabaseProvider.PostgreSql)
+        {
+            return connectionString;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var written = connectionString.ToLowerInvariant();
+        if (!written.Contains("no reset on close", StringComparison.Ordinal))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        if (!written.Contains("max auto prepare", StringComparison.Ordinal))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        return builder.ConnectionString;
     }
 }
