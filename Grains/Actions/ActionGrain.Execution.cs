@@ -1,14 +1,8 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Execution;
 using Sonia.Grains.Actions.Ledger;
-using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Breakers;
-using Sonia.Grains.Correlation;
 using Sonia.Grains.Interfaces.Actions;
-using Sonia.Grains.Interfaces.DeadLetters;
-using Sonia.Hosting.Correlation;
 using Sonia.Hosting.Logging;
 
 namespace Sonia.Grains.Actions;
