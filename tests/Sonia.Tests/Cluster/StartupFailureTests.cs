@@ -51,6 +51,24 @@ public sealed class StartupFailureTests
         Assert.Contains("SiloPort", silo.Output);
     }
 
+    [Theory]
+    [InlineData("Sonia__Breakers__Defaults__FailureRatio", "5", "FailureRatio")]
+    [InlineData("Sonia__Actions__Tools__echo__Retry__NeverRetry__0", "sometimes", "sometimes")]
+    public async Task InvalidPolicy_StopsStartupNamingIt(string setting, string value, string named)
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("badpolicy");
+        var env = SiloEnvironment(database.ConnectionString);
+        env[setting] = value;
+
+        await using var silo = SoniaProcess.Start("silo", Repo.SiloDll, env);
+        var code = await silo.WaitForExitAsync(ExitWithin);
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("sonia-silo: ", line);
+        Assert.Contains(named, line);
+    }
+
     [Fact]
     public async Task MigrateCommand_AppliesThenReportsUpToDate()
     {
