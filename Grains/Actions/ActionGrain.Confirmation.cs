@@ -72,7 +72,7 @@ public sealed partial class ActionGrain
     /// <summary>Null when the action awaits confirmation and may still be confirmed; otherwise why not.</summary>
     private async Task<CommandResult?> PendingConfirmationAsync()
     {
-        if (_action is not { } action)
+        if (await LoadAsync() is not { } action)
         {
             return new CommandResult(CommandOutcome.NotFound, null, "no such action");
         }

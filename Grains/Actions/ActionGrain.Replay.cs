@@ -9,7 +9,7 @@ public sealed partial class ActionGrain
 {
     public async Task<SubmitResult> AcceptReplayAsync(DeadLetterView source, string actor)
     {
-        if (_action is { } existing)
+        if (await LoadAsync() is { } existing)
         {
             return new SubmitResult(existing.ReplayOf == source.ActionId ? SubmitOutcome.Existing : SubmitOutcome.KeyConflict, existing.ToView(), []);
         }
@@ -63,6 +63,7 @@ public sealed partial class ActionGrain
             return new SubmitResult(SubmitOutcome.KeyConflict, null, [$"{source.DlqId} is no longer unresolved"]);
         }
 
+        _loading = Task.CompletedTask;
         LogAccepted(logger, id, record.Tool, record.Status);
         Schedule(TimeSpan.Zero);
         return new SubmitResult(SubmitOutcome.Accepted, record.ToView(), []);

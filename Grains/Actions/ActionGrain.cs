@@ -43,12 +43,22 @@ public sealed partial class ActionGrain(
     /// <summary>True while an attempt runs or one is scheduled in this activation.</summary>
     private bool _running;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>The one read of the row in this activation; a fresh action id (a submission) skips it.</summary>
+    private Task? _loading;
+
+    /// <summary>The current state of the action, or null when there is none.</summary>
+    private async Task<ActionRecord?> LoadAsync()
     {
-        _action = await reader.FindAsync(this.GetPrimaryKeyString(), cancellationToken);
+        await (_loading ??= LoadCoreAsync());
+        return _action;
+    }
+
+    private async Task LoadCoreAsync()
+    {
+        _action = await reader.FindAsync(this.GetPrimaryKeyString());
 
         // This activation is the only one: unfinished work found here has no other owner left.
-        if (_action is { } action && !ActionStatuses.IsTerminal(action.Status))
+        if (_action is { } action && !ActionStatuses.IsTerminal(action.Status) && !_running)
         {
             ScheduleResume(action);
         }
@@ -57,7 +67,10 @@ public sealed partial class ActionGrain(
     public async Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey)
     {
         var requestHash = ActionHashes.Request(submission);
-        if (_action is { } existing)
+
+        // Ids are minted fresh for each submission, so the row almost never exists: rather than read first,
+        // let the insert's primary key say so, and read only then.
+        if (_loading is not null && await LoadAsync() is { } existing)
         {
             return SameRequest(existing, requestHash);
         }
@@ -111,6 +124,13 @@ public sealed partial class ActionGrain(
             DeactivateOnIdle();
             return winner is null ? Invalid("idempotency key is in use") : SameRequest(winner, requestHash);
         }
+        catch (DuplicateActionException)
+        {
+            _loading = null;
+            return await LoadAsync() is { } stored ? SameRequest(stored, requestHash) : Invalid("the action id is in use");
+        }
+
+        _loading = Task.CompletedTask;
 
         LogAccepted(logger, record.ActionId, record.Tool, record.Status);
         // Queued: run now. Awaiting confirmation: expire on time while active; the recovery sweep covers a restart.
@@ -121,7 +141,7 @@ public sealed partial class ActionGrain(
 
     public async Task<ActionView?> GetAsync()
     {
-        if (_action is not { } action)
+        if (await LoadAsync() is not { } action)
         {
             return null;
         }
@@ -143,14 +163,12 @@ public sealed partial class ActionGrain(
         return action.ToView() with { Audit = audit, AttemptLog = attempts };
     }
 
-    public Task ResumeAsync()
+    public async Task ResumeAsync()
     {
-        if (_action is { } action && !_running && !ActionStatuses.IsTerminal(action.Status))
+        if (await LoadAsync() is { } action && !_running && !ActionStatuses.IsTerminal(action.Status))
         {
             ScheduleResume(action);
         }
-
-        return Task.CompletedTask;
     }
 
     private void ScheduleResume(ActionRecord action)

@@ -77,7 +77,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
             batch.ForEach(p => p.Done.TrySetResult());
             return;
         }
-        catch (Exception ex) when (batch.Count > 1 && ex is DbException or LedgerConflictException or DuplicateIdempotencyKeyException)
+        catch (Exception ex) when (batch.Count > 1 && ex is DbException or LedgerConflictException or DuplicateIdempotencyKeyException or DuplicateActionException)
         {
             LogBatchSplit(_logger, batch.Count, ex.GetType().Name);
         }
@@ -153,6 +153,11 @@ public sealed partial class ActionLedger : IAsyncDisposable
         {
             await transaction.RollbackAsync();
             throw new DuplicateIdempotencyKeyException(changes.Count == 1 ? changes[0].Action?.IdempotencyKey ?? "(none)" : "(batch)");
+        }
+        catch (DbException ex) when (IsDuplicateAction(ex))
+        {
+            await transaction.RollbackAsync();
+            throw new DuplicateActionException(changes.Count == 1 ? changes[0].Action?.ActionId ?? "(none)" : "(batch)");
         }
         catch (LedgerConflictException)
         {
@@ -268,6 +273,10 @@ public sealed partial class ActionLedger : IAsyncDisposable
         parameters["created_at"] = a.CreatedAt;
         return parameters;
     }
+
+    private static bool IsDuplicateAction(DbException ex) =>
+        ex is Npgsql.PostgresException { SqlState: "23505", ConstraintName: "actions_pkey" }
+        || (ex.Message.Contains("PRIMARY KEY", StringComparison.Ordinal) && ex.Message.Contains("'sonia.actions'", StringComparison.Ordinal));
 
     private static bool IsDuplicateIdempotencyKey(DbException ex) =>
         ex.Message.Contains("ux_actions_idempotency_key", StringComparison.OrdinalIgnoreCase)

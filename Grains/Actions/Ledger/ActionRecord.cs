@@ -66,6 +66,10 @@ public sealed record DeadLetterResolution(string DlqId, string Status, DateTimeO
 public sealed class LedgerConflictException(string actionId)
     : Exception($"{actionId} was changed by another writer");
 
+/// <summary>An action with this id is already recorded.</summary>
+public sealed class DuplicateActionException(string actionId)
+    : Exception($"action {actionId} already exists");
+
 /// <summary>The idempotency key already belongs to another submission.</summary>
 public sealed class DuplicateIdempotencyKeyException(string key)
     : Exception($"idempotency key {key} is already used");

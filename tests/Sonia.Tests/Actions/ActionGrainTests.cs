@@ -1,0 +1,29 @@
+using Sonia.Grains.Interfaces.Actions;
+using Sonia.Tests.Infrastructure;
+
+namespace Sonia.Tests.Actions;
+
+[Collection(SoniaClusterCollection.Name)]
+public sealed class ActionGrainTests(SoniaClusterFixture fixture)
+{
+    [Fact]
+    public async Task AcceptingAnExistingIdAgain_AfterReactivation_AnswersFromTheStoredRow()
+    {
+        var id = ActionIds.New();
+        var grain = fixture.Cluster.Client.GetGrain<IActionGrain>(id);
+        var submission = new ActionSubmission(null, "echo", """{"again":true}""", null, "tester");
+        var first = await grain.AcceptAsync(submission, id);
+        await new ActionsClient(fixture.Http).WaitAsync(id);
+        await fixture.Cluster.DeactivateAsync(grain);
+
+        // A fresh activation skips reading the row before an insert: the primary key must catch the repeat.
+        var same = await grain.AcceptAsync(submission, id);
+        var different = await grain.AcceptAsync(submission with { Args = """{"again":false}""" }, id);
+
+        Assert.Equal(SubmitOutcome.Accepted, first.Outcome);
+        Assert.Equal(SubmitOutcome.Existing, same.Outcome);
+        Assert.Equal(ActionStatuses.Succeeded, same.Action!.Status);
+        Assert.Equal(SubmitOutcome.KeyConflict, different.Outcome);
+        Assert.Equal(1, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.actions WHERE action_id = @id", ("id", id)));
+    }
+}
