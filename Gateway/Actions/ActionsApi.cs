@@ -14,6 +14,9 @@ public static partial class ActionsApi
     public const int MaxPage = 500;
     public const int MaxReasonLength = 500;
 
+    /// <summary>Well under Orleans' 30 s response timeout, so a long wait never looks like a dead silo.</summary>
+    public const int MaxWaitMs = 20_000;
+
     public static RouteGroupBuilder MapActionsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/actions").WithTags("Actions");
@@ -92,14 +95,22 @@ public static partial class ActionsApi
         return TypedResults.Ok(new ActionList(views.Select(ActionResponse.From).ToList()));
     }
 
-    public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> GetAsync(string actionId, IClusterClient cluster)
+    /// <summary>With <c>wait_ms</c>, answers as soon as the action ends, or after that long: a client need not poll.</summary>
+    public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> GetAsync(
+        string actionId, IClusterClient cluster, [FromQuery(Name = "wait_ms")] int? waitMs)
     {
         if (!ActionIds.IsValid(actionId))
         {
             return Invalid(["action id must be 'act_' followed by a 26-character ULID"]);
         }
 
-        var view = await cluster.GetGrain<IActionGrain>(actionId).GetAsync();
+        if (waitMs is < 0 or > MaxWaitMs)
+        {
+            return Invalid([$"wait_ms must be between 0 and {MaxWaitMs}"]);
+        }
+
+        var grain = cluster.GetGrain<IActionGrain>(actionId);
+        var view = waitMs is > 0 ? await grain.WaitAsync(waitMs.Value) : await grain.GetAsync();
         return view is null ? NotFound(actionId) : TypedResults.Ok(ActionResponse.From(view));
     }
 

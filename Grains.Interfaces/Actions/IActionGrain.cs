@@ -21,6 +21,10 @@ public interface IActionGrain : IGrainWithStringKey
     [Alias("get"), AlwaysInterleave]
     Task<ActionView?> GetAsync();
 
+    /// <summary>The action once it reached a terminal state, or as it stands after <paramref name="waitMs"/>.</summary>
+    [Alias("wait"), AlwaysInterleave]
+    Task<ActionView?> WaitAsync(int waitMs);
+
     [Alias("approve")]
     Task<CommandResult> ApproveAsync(string argsHash, string actor);
 

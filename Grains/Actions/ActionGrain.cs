@@ -40,6 +40,9 @@ public sealed partial class ActionGrain(
     private List<AuditEntry>? _audit;
     private List<AttemptView>? _attempts;
 
+    /// <summary>Completed when the action reaches a terminal state; created by the first waiter.</summary>
+    private TaskCompletionSource? _ended;
+
     /// <summary>True while an attempt runs or one is scheduled in this activation.</summary>
     private bool _running;
 
@@ -163,6 +166,18 @@ public sealed partial class ActionGrain(
         return action.ToView() with { Audit = audit, AttemptLog = attempts };
     }
 
+    public async Task<ActionView?> WaitAsync(int waitMs)
+    {
+        if (await LoadAsync() is { } action && !ActionStatuses.IsTerminal(action.Status) && waitMs > 0)
+        {
+            // Waiters share one signal, set by the write that ends the action; no polling inside the grain either.
+            _ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await Task.WhenAny(_ended.Task, Task.Delay(TimeSpan.FromMilliseconds(waitMs), time));
+        }
+
+        return await GetAsync();
+    }
+
     public async Task ResumeAsync()
     {
         if (await LoadAsync() is { } action && !_running && !ActionStatuses.IsTerminal(action.Status))
@@ -228,6 +243,11 @@ public sealed partial class ActionGrain(
     {
         await ledger.WriteAsync(change);
         _action = change.Action ?? _action;
+        if (_action is { } now && ActionStatuses.IsTerminal(now.Status))
+        {
+            _ended?.TrySetResult();
+        }
+
         var id = this.GetPrimaryKeyString();
         _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));
         if (change.Attempt is { } attempt && _attempts is not null)

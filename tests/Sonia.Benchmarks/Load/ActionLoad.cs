@@ -6,7 +6,7 @@ namespace Sonia.Benchmarks.Load;
 /// N <see cref="EchoClient"/>s against one gateway: a warm-up (JIT, connection pools, grain directory), then the
 /// measured window, then a bounded drain in which the actions in flight end but no new one starts.
 /// </summary>
-public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, TimeSpan duration, TimeSpan pollDelay)
+public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, TimeSpan duration, TimeSpan pollDelay, int waitMs = 0)
 {
     /// <summary>How long actions in flight get to end after the window; one still running then is counted unfinished.</summary>
     public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
@@ -19,7 +19,7 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
         long number = 0;
         var progress = new LoadProgress();
         var team = Enumerable.Range(0, clients)
-            .Select(_ => new EchoClient(http, window, pollDelay, () => Interlocked.Increment(ref number), progress))
+            .Select(_ => new EchoClient(http, window, pollDelay, () => Interlocked.Increment(ref number), progress, waitMs))
             .ToList();
 
         using var stopStarting = new CancellationTokenSource();

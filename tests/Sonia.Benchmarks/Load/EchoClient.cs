@@ -12,7 +12,7 @@ namespace Sonia.Benchmarks.Load;
 /// One client: submits an auto-run <c>echo</c> action, polls it until it ends, and starts the next one, like a
 /// caller that waits for each action's outcome. At most one request in flight, so N clients are N connections.
 /// </summary>
-public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber, LoadProgress progress)
+public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber, LoadProgress progress, int waitMs = 0)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -96,7 +96,7 @@ public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSp
     /// <returns>The terminal status, or null after an error (counted).</returns>
     private async Task<string?> PollUntilTerminalAsync(string actionId, CancellationToken hardStop)
     {
-        var path = "v1/actions/" + actionId;
+        var path = "v1/actions/" + actionId + (waitMs > 0 ? $"?wait_ms={waitMs}" : string.Empty);
         while (true)
         {
             if (window.Contains(Stopwatch.GetTimestamp()))

@@ -80,7 +80,7 @@ public static class LoadCommand
         Console.Error.WriteLine($"==> load: {options.Clients} clients, {options.Warmup.TotalSeconds:0} s warm-up, {options.Duration.TotalSeconds:0} s measured, against {target.BaseAddress}");
         var cpu = new CpuProbe(target.Processes);
         var postgres = new PostgresProbe(target.PostgresConnectionString);
-        var load = await new ActionLoad(http, options.Clients, options.Warmup, options.Duration, options.PollDelay)
+        var load = await new ActionLoad(http, options.Clients, options.Warmup, options.Duration, options.PollDelay, options.WaitMs)
             .RunAsync([cpu, postgres], cancellationToken);
 
         // Right after the load, Sonia idle but still up: the same server, its caches warm from the load.

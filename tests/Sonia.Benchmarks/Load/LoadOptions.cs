@@ -8,7 +8,7 @@ namespace Sonia.Benchmarks.Load;
 public sealed record LoadOptions
 {
     public const string Usage = """
-        usage: Sonia.Benchmarks load [--clients N] [--seconds S] [--warmup S] [--poll-ms MS]
+        usage: Sonia.Benchmarks load [--clients N] [--seconds S] [--warmup S] [--poll-ms MS] [--wait-ms MS]
                                      [--ledger-writers N] [--url http://127.0.0.1:PORT --pg "CONNECTION STRING"]
 
           --clients N          concurrent clients, each submitting an echo action and polling it to its end (default 32)
@@ -16,6 +16,8 @@ public sealed record LoadOptions
           --warmup S           unmeasured load before the window (default 30: a fresh silo's JIT settles);
                                the ceiling gets its own 1 s warm-up
           --poll-ms MS         delay between two polls of one action (default 5)
+          --wait-ms MS         ask each poll to wait up to MS for the action to end (GET ?wait_ms=; default 0:
+                               plain polling)
           --ledger-writers N   the ledger's writer count: the connection count of the fair ceiling (default 2, the
                                silo's default); when this command starts Sonia it also starts the silo with it
           --url URL            target a running Sonia instead of starting one (loopback only); needs --pg
@@ -36,6 +38,9 @@ public sealed record LoadOptions
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan PollDelay { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Long-poll: each GET waits up to this long for the action to end (0: plain polling).</summary>
+    public int WaitMs { get; init; }
 
     public int LedgerWriters { get; init; } = 2;
 
@@ -60,6 +65,7 @@ public sealed record LoadOptions
                 "--seconds" => options with { Duration = TimeSpan.FromSeconds(Int(name, Value(), 1, 3600)) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int(name, Value(), 0, 600)) },
                 "--poll-ms" => options with { PollDelay = TimeSpan.FromMilliseconds(Int(name, Value(), 0, 10_000)) },
+                "--wait-ms" => options with { WaitMs = Int(name, Value(), 0, 20_000) },
                 "--ledger-writers" => options with { LedgerWriters = Int(name, Value(), 1, 64), LedgerWritersGiven = true },
                 "--url" => options with { Url = LoopbackUrl(Value()) },
                 "--pg" => options with { PostgresConnectionString = LoopbackPostgres(Value()) },

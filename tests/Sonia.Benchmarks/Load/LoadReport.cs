@@ -20,7 +20,7 @@ public sealed record LoadReport(
     {
         var tally = Load.Tally;
         var w = new Writer(output);
-        w.Line($"Sonia load: {Load.Clients} clients, auto-run echo actions, {Load.Seconds:0.0} s measured after {Options.Warmup.TotalSeconds:0} s of warm-up, polling every {Options.PollDelay.TotalMilliseconds:0} ms");
+        w.Line($"Sonia load: {Load.Clients} clients, auto-run echo actions, {Load.Seconds:0.0} s measured after {Options.Warmup.TotalSeconds:0} s of warm-up, polling every {Options.PollDelay.TotalMilliseconds:0} ms{(Options.WaitMs > 0 ? $", each poll waiting up to {Options.WaitMs} ms" : string.Empty)}");
         w.Line($"  accepted     {Load.AcceptedPerSecond,9:0.0} /s   ({tally.Accepted} 202s in the window)");
         w.Line($"  completed    {Load.CompletedPerSecond,9:0.0} /s   ({tally.Succeeded} seen succeeded in the window)");
         w.Line($"  submit -> 202        p50 {tally.AcceptLatency.Percentile(50),7:0.0} ms   p99 {tally.AcceptLatency.Percentile(99),7:0.0} ms   max {tally.AcceptLatency.Max,7:0.0} ms");

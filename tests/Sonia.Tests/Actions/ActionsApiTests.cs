@@ -158,6 +158,29 @@ public sealed class ActionsApiTests(SoniaClusterFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
     }
 
+    [Fact]
+    public async Task WaitMs_AnswersOnceTheActionHasEnded()
+    {
+        var id = await _actions.SubmitAcceptedAsync("drill.sleep", new { ms = 200 });
+
+        var action = await fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/actions/{id}?wait_ms=15000");
+
+        ActionsClient.AssertStatus(ActionStatuses.Succeeded, action);
+        Assert.Equal(ActionStatuses.Succeeded, ActionsClient.Transitions(action)[^1]);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(20001)]
+    public async Task WaitMs_OutOfRange_Is400(int waitMs)
+    {
+        var id = await _actions.SubmitAcceptedAsync("echo", new { w = waitMs });
+
+        using var response = await fixture.Http.GetAsync($"/v1/actions/{id}?wait_ms={waitMs}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("GET", "/v1/actions/act_00000000000000000000000000")]
     [InlineData("POST", "/v1/actions/act_00000000000000000000000000/deny")]
