@@ -52,7 +52,18 @@ public sealed partial class ActionGrain(
     /// <summary>The current state of the action, or null when there is none.</summary>
     private async Task<ActionRecord?> LoadAsync()
     {
-        await (_loading ??= LoadCoreAsync());
+        var loading = _loading ??= LoadCoreAsync();
+        try
+        {
+            await loading;
+        }
+        catch (Exception) when (ReferenceEquals(_loading, loading))
+        {
+            // The database did not answer: let the next call try again rather than keep the failure.
+            _loading = null;
+            throw;
+        }
+
         return _action;
     }
 
