@@ -1,40 +1,8 @@
-using System.Data.Common;
-
 namespace Sonia.Hosting.Database;
 
-/// <summary>Makes connection strings safe to print.</summary>
+/// <summary>Describes a database for messages without printing its connection string.</summary>
 public static class ConnectionStrings
 {
-    private static readonly string[] SecretKeys =
-    [
-        "password", "pwd", "access token", "accesstoken", "token", "apikey", "api key", "secret",
-    ];
-
-    /// <summary>The connection string with every secret-bearing value replaced by <c>***</c>.</summary>
-    public static string Redact(string connectionString)
-    {
-        DbConnectionStringBuilder builder;
-        try
-        {
-            builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        }
-        catch (ArgumentException)
-        {
-            // An unparsable string may still carry a password somewhere: show nothing of it.
-            return "(unparsable connection string)";
-        }
-
-        foreach (var key in builder.Keys.Cast<string>().ToList())
-        {
-            if (SecretKeys.Contains(key.Trim().ToLowerInvariant()))
-            {
-                builder[key] = "***";
-            }
-        }
-
-        return builder.ConnectionString;
-    }
-
     /// <summary>A short "host:port/database" description for error messages.</summary>
     public static string Describe(DatabaseOptions options)
     {

@@ -12,7 +12,7 @@ public sealed class DatabaseOptions
 
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.PostgreSql;
 
-    /// <summary>Holds a password: never log it as is, use <see cref="ConnectionStrings.Redact"/>.</summary>
+    /// <summary>Holds a password: never print it; messages name the database with <see cref="ConnectionStrings.Describe"/>.</summary>
     [Required(ErrorMessage = "Sonia:Database:ConnectionString is not set (environment: Sonia__Database__ConnectionString).")]
     [Secret]
     public string ConnectionString

@@ -15,6 +15,7 @@ namespace Sonia.Grains.Actions.Execution;
 public sealed class BuiltInExecutor(DatabaseOptions database, TimeProvider time) : IActionExecutor
 {
     private readonly LedgerSql _sql = LedgerSql.For(database.Provider);
+    private readonly SqlRunner _runner = new(database);
 
     public async Task<string> ExecuteAsync(ExecutionRequest request, CancellationToken cancellationToken)
     {
@@ -87,24 +88,14 @@ public sealed class BuiltInExecutor(DatabaseOptions database, TimeProvider time)
 
     private async Task<string> StoredResultAsync(string idempotencyKey, CancellationToken cancellationToken)
     {
-        await using var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = _sql.SelectExecution;
-        SqlValues.Add(command.Parameters, command.CreateParameter, database.Provider, "idempotency_key", idempotencyKey);
-        return (string?)await command.ExecuteScalarAsync(cancellationToken) ?? "null";
+        string? result = null;
+        await _runner.QueryAsync(_sql.SelectExecution, r => result = r.GetString(0), cancellationToken, ("idempotency_key", idempotencyKey));
+        return result ?? "null";
     }
 
     private async Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            SqlValues.Add(command.Parameters, command.CreateParameter, database.Provider, name, value);
-        }
-
+        await using var command = _runner.Command(connection, transaction, sql, parameters);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

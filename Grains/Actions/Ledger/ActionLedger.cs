@@ -17,6 +17,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
     private readonly ILogger<ActionLedger> _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] _writers;
+    private readonly SqlRunner _runner;
 
     public ActionLedger(DatabaseOptions database, LedgerOptions options, ILogger<ActionLedger> logger)
     {
@@ -24,12 +25,11 @@ public sealed partial class ActionLedger : IAsyncDisposable
         _options = options;
         _logger = logger;
         Sql = LedgerSql.For(database.Provider);
+        _runner = new SqlRunner(database);
         _writers = Enumerable.Range(0, options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
     public LedgerSql Sql { get; }
-
-    public DatabaseProvider Provider => _database.Provider;
 
     /// <summary>Completes once <paramref name="change"/> is committed; throws <see cref="LedgerConflictException"/> or <see cref="DuplicateIdempotencyKeyException"/> when it cannot be.</summary>
     public Task WriteAsync(LedgerChange change)
@@ -42,8 +42,6 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
         return pending.Done.Task;
     }
-
-    public DbConnection CreateConnection() => _database.CreateConnection();
 
     public async ValueTask DisposeAsync()
     {
@@ -117,11 +115,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
                 {
                     var command = batch.CreateBatchCommand();
                     command.CommandText = statement.Sql;
-                    foreach (var (name, value) in statement.Parameters)
-                    {
-                        SqlValues.Add(command.Parameters, command.CreateParameter, _database.Provider, name, value);
-                    }
-
+                    SqlValues.AddAll(command.Parameters, command.CreateParameter, _database.Provider, statement.Values);
                     batch.BatchCommands.Add(command);
                 }
 
@@ -135,14 +129,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
             {
                 foreach (var statement in statements)
                 {
-                    await using var command = connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = statement.Sql;
-                    foreach (var (name, value) in statement.Parameters)
-                    {
-                        SqlValues.Add(command.Parameters, command.CreateParameter, _database.Provider, name, value);
-                    }
-
+                    await using var command = _runner.Command(connection, transaction, statement.Sql, statement.Values);
                     statement.CheckAffected(await command.ExecuteNonQueryAsync());
                 }
             }
@@ -293,6 +280,8 @@ public sealed partial class ActionLedger : IAsyncDisposable
     /// <summary>One statement; an update of an action must touch exactly one row, or its writer was stale.</summary>
     private sealed record Statement(string Sql, Dictionary<string, object?> Parameters, string? VersionedActionId)
     {
+        public IEnumerable<(string Name, object? Value)> Values => Parameters.Select(p => (p.Key, p.Value));
+
         public void CheckAffected(int rows)
         {
             if (VersionedActionId is not null && rows != 1)

@@ -3,16 +3,14 @@ using Sonia.Hosting.Database;
 
 namespace Sonia.Grains.Actions.Ledger;
 
-/// <summary>Runs one parameterised statement on its own connection: the read side of the ledger.</summary>
+/// <summary>Runs parameterised statements: on a connection of its own, or inside a caller's transaction.</summary>
 public sealed class SqlRunner(DatabaseOptions database)
 {
-    public DatabaseProvider Provider => database.Provider;
-
     public async Task QueryAsync(string sql, Action<DbDataReader> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
+        await using var command = Command(connection, null, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -24,19 +22,17 @@ public sealed class SqlRunner(DatabaseOptions database)
     {
         await using var connection = database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
+        await using var command = Command(connection, null, sql, parameters);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
+    /// <summary>A command on <paramref name="connection"/>, in <paramref name="transaction"/> if given, its parameters bound.</summary>
+    public DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, IEnumerable<(string Name, object? Value)> parameters)
     {
         var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            SqlValues.Add(command.Parameters, command.CreateParameter, database.Provider, name, value);
-        }
-
+        SqlValues.AddAll(command.Parameters, command.CreateParameter, database.Provider, parameters);
         return command;
     }
 }

@@ -7,6 +7,14 @@ namespace Sonia.Grains.Actions.Ledger;
 /// <summary>Binds parameters and reads columns the same way on both dialects (UTC times, typed NULLs).</summary>
 public static class SqlValues
 {
+    public static void AddAll(DbParameterCollection parameters, Func<DbParameter> create, DatabaseProvider provider, IEnumerable<(string Name, object? Value)> values)
+    {
+        foreach (var (name, value) in values)
+        {
+            Add(parameters, create, provider, name, value);
+        }
+    }
+
     public static void Add(DbParameterCollection parameters, Func<DbParameter> create, DatabaseProvider provider, string name, object? value)
     {
         var parameter = create();
