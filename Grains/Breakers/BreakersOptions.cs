@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Sonia.Hosting.Cluster;
 
@@ -9,7 +7,7 @@ namespace Sonia.Grains.Breakers;
 /// Every dependency's breaker policy: <c>Sonia:Breakers:Defaults</c>, overridden per dependency by
 /// <c>Sonia:Breakers:Dependencies:&lt;name&gt;</c>. <c>memory</c>, <c>router</c> and <c>executor</c> always exist.
 /// </summary>
-public sealed partial class BreakersOptions
+public sealed class BreakersOptions
 {
     public const string SectionName = "Sonia:Breakers";
 
@@ -39,25 +37,17 @@ public sealed partial class BreakersOptions
         var policies = new Dictionary<string, BreakerPolicy>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (!ValidName().IsMatch(name))
-            {
-                throw new StartupException($"{SectionName}:Dependencies:{name} is not a valid dependency name (1-64 chars of [a-z0-9._-]).");
-            }
-
+            OptionsValidation.RequireName(name, $"{SectionName}:Dependencies:{name}", "dependency name");
             var policy = new BreakerPolicy();
-            Bind(section.GetSection("Defaults"), policy, $"{SectionName}:Defaults");
-            Bind(section.GetSection($"Dependencies:{name}"), policy, $"{SectionName}:Dependencies:{name}");
-            var errors = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(policy, new ValidationContext(policy), errors, validateAllProperties: true))
-            {
-                throw new StartupException($"breaker policy of '{name}' is invalid: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
-            }
+            OptionsValidation.Bind(section.GetSection("Defaults"), policy, $"{SectionName}:Defaults");
+            OptionsValidation.Bind(section.GetSection($"Dependencies:{name}"), policy, $"{SectionName}:Dependencies:{name}");
+            OptionsValidation.Validate(policy, $"breaker policy of '{name}'");
 
             policies[name] = policy;
         }
 
         var options = new BreakersOptions { Policies = policies };
-        Bind(section, options, SectionName);
+        OptionsValidation.Bind(section, options, SectionName);
         if (options.FlushInterval < TimeSpan.FromMilliseconds(10) || options.FlushInterval > TimeSpan.FromSeconds(10))
         {
             throw new StartupException($"{SectionName}:FlushInterval must be between 10 ms and 10 s.");
@@ -70,19 +60,4 @@ public sealed partial class BreakersOptions
 
         return options;
     }
-
-    private static void Bind(IConfiguration section, object target, string path)
-    {
-        try
-        {
-            section.Bind(target);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new StartupException($"{path} is invalid: {ex.Message}", ex);
-        }
-    }
-
-    [GeneratedRegex("^[a-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex ValidName();
 }

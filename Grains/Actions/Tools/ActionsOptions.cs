@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Json.Schema;
 using Microsoft.Extensions.Configuration;
 using Sonia.Hosting.Cluster;
@@ -10,7 +8,7 @@ namespace Sonia.Grains.Actions.Tools;
 /// The action pipeline's settings and its tool registry: the built-in tools, each overridable under
 /// <c>Sonia:Actions:Tools:&lt;name&gt;</c>, plus any tool configured there, and the HTTP executors.
 /// </summary>
-public sealed partial class ActionsOptions
+public sealed class ActionsOptions
 {
     public const string SectionName = "Sonia:Actions";
 
@@ -44,9 +42,9 @@ public sealed partial class ActionsOptions
         foreach (var child in section.GetSection("Executors").GetChildren())
         {
             var executor = new HttpExecutorOptions();
-            Bind(child, executor, $"{SectionName}:Executors:{child.Key}");
-            CheckName(child.Key, "Executors");
-            Validate(executor, $"executor '{child.Key}'");
+            OptionsValidation.Bind(child, executor, $"{SectionName}:Executors:{child.Key}");
+            OptionsValidation.RequireName(child.Key, $"{SectionName}:Executors:{child.Key}", "name");
+            OptionsValidation.Validate(executor, $"executor '{child.Key}'");
             if (!Uri.TryCreate(executor.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
                 throw new StartupException($"executor '{child.Key}': BaseUrl must be an absolute http(s) URL.");
@@ -58,16 +56,16 @@ public sealed partial class ActionsOptions
         var tools = BuiltInTools.Defaults();
         foreach (var child in section.GetSection("Tools").GetChildren())
         {
-            CheckName(child.Key, "Tools");
+            OptionsValidation.RequireName(child.Key, $"{SectionName}:Tools:{child.Key}", "name");
             var tool = tools.TryGetValue(child.Key, out var builtIn) ? builtIn : new ToolOptions { ArgsSchema = """{"type":"object"}""" };
-            Bind(child, tool, $"{SectionName}:Tools:{child.Key}");
+            OptionsValidation.Bind(child, tool, $"{SectionName}:Tools:{child.Key}");
             tools[child.Key] = tool;
         }
 
         var definitions = new Dictionary<string, ToolDefinition>(StringComparer.Ordinal);
         foreach (var (name, tool) in tools)
         {
-            Validate(tool, $"tool '{name}'");
+            OptionsValidation.Validate(tool, $"tool '{name}'");
             var problems = tool.Retry.Problems(name).ToList();
             if (tool.Timeout <= TimeSpan.Zero)
             {
@@ -88,7 +86,7 @@ public sealed partial class ActionsOptions
         }
 
         var options = new ActionsOptions { Tools = definitions, Executors = executors };
-        Bind(section, options, SectionName);
+        OptionsValidation.Bind(section, options, SectionName);
         if (options.ConfirmationTimeout <= TimeSpan.Zero || options.RecoveryInterval <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero || options.DeadLetterRetention <= TimeSpan.Zero)
         {
             throw new StartupException($"{SectionName}: ConfirmationTimeout, RecoveryInterval, LeaseDuration and DeadLetterRetention must be positive.");
@@ -108,36 +106,4 @@ public sealed partial class ActionsOptions
             throw new StartupException($"tool '{tool}': ArgsSchema is not a valid JSON Schema: {ex.Message}", ex);
         }
     }
-
-    private static void CheckName(string name, string kind)
-    {
-        if (!ValidName().IsMatch(name))
-        {
-            throw new StartupException($"{SectionName}:{kind}:{name} is not a valid name (1-64 chars of [a-z0-9._-]).");
-        }
-    }
-
-    private static void Bind(IConfiguration section, object target, string path)
-    {
-        try
-        {
-            section.Bind(target);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new StartupException($"{path} is invalid: {ex.Message}", ex);
-        }
-    }
-
-    private static void Validate(object target, string what)
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(target, new ValidationContext(target), results, validateAllProperties: true))
-        {
-            throw new StartupException($"{what} is invalid: {string.Join("; ", results.Select(r => r.ErrorMessage))}");
-        }
-    }
-
-    [GeneratedRegex("^[a-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex ValidName();
 }
