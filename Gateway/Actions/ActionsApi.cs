@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
+using Sonia.Gateway.Problems;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
 
@@ -54,7 +55,7 @@ public static partial class ActionsApi
 
         if (OperatorActor.From(context) is not { } actor)
         {
-            problems.Add($"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]");
+            problems.Add(OperatorActor.Rule);
             actor = OperatorActor.Anonymous;
         }
 
@@ -161,7 +162,7 @@ public static partial class ActionsApi
             return Invalid(["action id must be 'act_' followed by a 26-character ULID"]);
         }
 
-        return actor.Length == 0 ? Invalid([$"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]"]) : null;
+        return actor.Length == 0 ? Invalid([OperatorActor.Rule]) : null;
     }
 
     private static Results<Ok<ActionResponse>, ProblemHttpResult> Translate(string actionId, CommandResult result) => result.Outcome switch
@@ -176,11 +177,7 @@ public static partial class ActionsApi
     private static ProblemHttpResult NotFound(string actionId) =>
         Problem(StatusCodes.Status404NotFound, "Action not found", $"No action {actionId}.");
 
-    private static ProblemHttpResult Invalid(IReadOnlyList<string> errors) => TypedResults.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: "Invalid action request",
-        detail: string.Join("; ", errors),
-        extensions: new Dictionary<string, object?> { ["errors"] = errors });
+    private static ProblemHttpResult Invalid(IReadOnlyList<string> errors) => ApiProblems.Invalid("Invalid action request", errors);
 
     private static ProblemHttpResult Problem(int status, string title, string? detail, string? failureClass = null) => TypedResults.Problem(
         statusCode: status,

@@ -57,7 +57,7 @@ public static class BreakersApi
     {
         if (OperatorActor.From(context) is not { } actor)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid actor", detail: $"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-].");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid actor", detail: OperatorActor.Rule + ".");
         }
 
         if (request?.Reason is { Length: > MaxReasonLength })

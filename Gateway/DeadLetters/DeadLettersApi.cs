@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
+using Sonia.Gateway.Problems;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
 
@@ -135,7 +136,7 @@ public static class DeadLettersApi
 
         if (OperatorActor.From(context) is not { } actor)
         {
-            problems.Add($"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]");
+            problems.Add(OperatorActor.Rule);
             actor = OperatorActor.Anonymous;
         }
 
@@ -150,7 +151,7 @@ public static class DeadLettersApi
             return TypedResults.Ok(await cluster.GetGrain<IDeadLetterQueryGrain>(0).PreviewAsync(spec));
         }
 
-        var jobId = "rpj_" + Ulid.NewUlid();
+        var jobId = DeadLetterIds.NewJob();
         var job = await cluster.GetGrain<IReplayJobGrain>(jobId).StartAsync(spec);
         return TypedResults.Accepted($"/v1/dlq/replays/{jobId}", job);
     }
@@ -185,7 +186,7 @@ public static class DeadLettersApi
             return Invalid(["dead letter id must be 'dlq_' followed by a 26-character ULID"]);
         }
 
-        return actor.Length == 0 ? Invalid([$"{OperatorActor.HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]"]) : null;
+        return actor.Length == 0 ? Invalid([OperatorActor.Rule]) : null;
     }
 
     private static ProblemHttpResult Conflict(string title, ReplayResult result) => TypedResults.Problem(
@@ -205,11 +206,7 @@ public static class DeadLettersApi
     private static ProblemHttpResult NotFoundJob(string jobId) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Replay job not found", detail: $"No replay job {jobId}.");
 
-    private static ProblemHttpResult Invalid(IReadOnlyList<string> errors) => TypedResults.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: "Invalid dead-letter request",
-        detail: string.Join("; ", errors),
-        extensions: new Dictionary<string, object?> { ["errors"] = errors });
+    private static ProblemHttpResult Invalid(IReadOnlyList<string> errors) => ApiProblems.Invalid("Invalid dead-letter request", errors);
 }
 
 public sealed record DiscardRequest(string? Reason);

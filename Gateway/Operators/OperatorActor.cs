@@ -11,6 +11,9 @@ public static partial class OperatorActor
     public const string HeaderName = "X-Actor";
     public const string Anonymous = "anonymous";
 
+    /// <summary>What a malformed header is told.</summary>
+    public const string Rule = $"{HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]";
+
     /// <summary>The actor, or null when the header is present but malformed.</summary>
     public static string? From(HttpContext context)
     {

@@ -1,17 +1,16 @@
-using System.Text.RegularExpressions;
-
 namespace Sonia.Grains.Interfaces.DeadLetters;
 
 /// <summary>Dead letters are <c>dlq_</c> and a ULID; batch replay jobs <c>rpj_</c> and a ULID.</summary>
-public static partial class DeadLetterIds
+public static class DeadLetterIds
 {
-    public static bool IsValid(string? id) => id is not null && Dlq().IsMatch(id);
+    public const string Prefix = "dlq_";
+    public const string JobPrefix = "rpj_";
 
-    public static bool IsValidJob(string? id) => id is not null && Job().IsMatch(id);
+    public static string New() => PrefixedIds.New(Prefix);
 
-    [GeneratedRegex("^dlq_[0-9A-HJKMNP-TV-Z]{26}$", RegexOptions.CultureInvariant)]
-    private static partial Regex Dlq();
+    public static string NewJob() => PrefixedIds.New(JobPrefix);
 
-    [GeneratedRegex("^rpj_[0-9A-HJKMNP-TV-Z]{26}$", RegexOptions.CultureInvariant)]
-    private static partial Regex Job();
+    public static bool IsValid(string? id) => PrefixedIds.IsValid(id, Prefix);
+
+    public static bool IsValidJob(string? id) => PrefixedIds.IsValid(id, JobPrefix);
 }

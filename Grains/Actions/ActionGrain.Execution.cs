@@ -3,6 +3,7 @@ using Sonia.Grains.Actions.Execution;
 using Sonia.Grains.Actions.Ledger;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Interfaces.Actions;
+using Sonia.Grains.Interfaces.DeadLetters;
 using Sonia.Hosting.Logging;
 
 namespace Sonia.Grains.Actions;
@@ -107,7 +108,7 @@ public sealed partial class ActionGrain
     private async Task FailAsync(ActionRecord action, int attempts, string failureClass, string errorType, string message, AttemptRow? attempt)
     {
         var now = time.GetUtcNow();
-        var dlqId = ActionIds.NewDeadLetter();
+        var dlqId = DeadLetterIds.New();
         var dead = action with
         {
             Status = ActionStatuses.DeadLettered,
