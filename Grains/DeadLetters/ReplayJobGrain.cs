@@ -21,6 +21,9 @@ public sealed partial class ReplayJobGrain(
     ILogger<ReplayJobGrain> logger) : Grain, IReplayJobGrain, IRemindable
 {
     private const string ReminderName = "replay-job";
+    private const string Replayed = "replayed";
+    private const string Skipped = "skipped";
+    private const string Failed = "failed";
     private IGrainTimer? _timer;
 
     private string Actor => $"job:{this.GetPrimaryKeyString()}";
@@ -71,7 +74,7 @@ public sealed partial class ReplayJobGrain(
             state.State.Status = ReplayJobState.Cancelled;
             state.State.FinishedAt = time.GetUtcNow();
             await FinishAsync();
-            LogCancelled(logger, this.GetPrimaryKeyString(), actor, state.State.Cursor, state.State.Ids.Count);
+            LogCancelled(logger, this.GetPrimaryKeyString(), actor, state.State.Done, state.State.Ids.Count);
         }
 
         return View();
@@ -101,50 +104,36 @@ public sealed partial class ReplayJobGrain(
             return;
         }
 
-        if (job.Cursor >= job.Ids.Count)
+        if (job.Done >= job.Ids.Count)
         {
             job.Status = ReplayJobState.Completed;
             job.FinishedAt = time.GetUtcNow();
             await FinishAsync();
-            LogCompleted(logger, this.GetPrimaryKeyString(), job.Succeeded, job.Skipped, job.Failed);
+            LogCompleted(logger, this.GetPrimaryKeyString(), job.Count(Replayed), job.Count(Skipped), job.Count(Failed));
             return;
         }
 
         CorrelationOutgoingFilter.Restore(job.CorrelationId);
-        var dlqId = job.Ids[job.Cursor];
+        var dlqId = job.Ids[job.Done];
         ReplayJobItem item;
         try
         {
             var result = await GrainFactory.GetGrain<IDeadLetterGrain>(dlqId).ReplayAsync(dryRun: false, Actor);
             item = result.Outcome switch
             {
-                ReplayOutcome.Replayed => new ReplayJobItem(dlqId, "replayed", result.ReplayActionId, null),
+                ReplayOutcome.Replayed => new ReplayJobItem(dlqId, Replayed, result.ReplayActionId, null),
                 // Resolved by this very job before a crash cut it short: it was replayed, once.
                 ReplayOutcome.Conflict when result.Record?.ResolvedBy == Actor && result.Record.Status == DeadLetterStatuses.Replayed
-                    => new ReplayJobItem(dlqId, "replayed", result.Record.ReplayActionId, "replayed before a restart"),
-                _ => new ReplayJobItem(dlqId, "skipped", result.ReplayActionId, string.Join("; ", result.Verdict?.Reasons ?? ["not found"])),
+                    => new ReplayJobItem(dlqId, Replayed, result.Record.ReplayActionId, "replayed before a restart"),
+                _ => new ReplayJobItem(dlqId, Skipped, result.ReplayActionId, string.Join("; ", result.Verdict?.Reasons ?? ["not found"])),
             };
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            item = new ReplayJobItem(dlqId, "failed", null, $"{ex.GetType().Name}: {ex.Message}");
-        }
-
-        switch (item.Outcome)
-        {
-            case "replayed":
-                job.Succeeded++;
-                break;
-            case "skipped":
-                job.Skipped++;
-                break;
-            default:
-                job.Failed++;
-                break;
+            item = new ReplayJobItem(dlqId, Failed, null, $"{ex.GetType().Name}: {ex.Message}");
         }
 
         job.Items.Add(item);
-        job.Cursor++;
         await state.WriteStateAsync(cancellationToken);
     }
 
@@ -162,7 +151,7 @@ public sealed partial class ReplayJobGrain(
     private ReplayJobView View()
     {
         var job = state.State;
-        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, job.Ids.Count, job.Cursor, job.Succeeded, job.Failed, job.Skipped,
+        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, job.Ids.Count, job.Done, job.Count(Replayed), job.Count(Failed), job.Count(Skipped),
             job.Spec?.MaxPerSecond ?? 0, job.CreatedAt, job.FinishedAt, job.CorrelationId, job.Items.ToList());
     }
 

@@ -14,14 +14,7 @@ public sealed class ReplayJobState
 
     [Id(1)] public List<string> Ids { get; set; } = [];
 
-    /// <summary>Index of the next record; everything before it is done and counted.</summary>
-    [Id(2)] public int Cursor { get; set; }
-
-    [Id(3)] public int Succeeded { get; set; }
-
-    [Id(4)] public int Failed { get; set; }
-
-    [Id(5)] public int Skipped { get; set; }
+    // Ids 2-5 held counters now derived from Items; never reuse them.
 
     [Id(6)] public string Status { get; set; } = Running;
 
@@ -31,5 +24,11 @@ public sealed class ReplayJobState
 
     [Id(9)] public string CorrelationId { get; set; } = string.Empty;
 
+    /// <summary>One outcome per record done, in order: the next record to replay is <c>Ids[Items.Count]</c>.</summary>
     [Id(10)] public List<ReplayJobItem> Items { get; set; } = [];
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Done => Items.Count;
+
+    public int Count(string outcome) => Items.Count(i => i.Outcome == outcome);
 }
