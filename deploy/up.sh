@@ -195,6 +195,7 @@ export Sonia__Database__ConnectionString="Host=127.0.0.1;Port=$PG_PORT;Username=
 export Sonia__Cluster__Clustering=Localhost
 export Sonia__Cluster__SiloPort="$SILO_PORT"
 export Sonia__Cluster__GatewayPort="$GATEWAY_PORT"
+export Sonia__Actions__Drills__Enabled=true  # drill.fail/drill.sleep for local chaos drills; off unless set
 
 # ---------------------------------------------------------------------------
 # 4. Build

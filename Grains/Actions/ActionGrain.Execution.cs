@@ -1,8 +1,11 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Execution;
 using Sonia.Grains.Actions.Ledger;
+using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Interfaces.Actions;
+using Sonia.Grains.Interfaces.Breakers;
 using Sonia.Grains.Interfaces.DeadLetters;
 using Sonia.Hosting.Logging;
 
@@ -13,7 +16,6 @@ public sealed partial class ActionGrain
 {
     private async Task AttemptAsync(ActionRecord action)
     {
-        var now = time.GetUtcNow();
         if (!options.Tools.TryGetValue(action.Tool, out var tool))
         {
             await FailAsync(action, action.Attempts, FailureClasses.Rejected, nameof(InvalidOperationException), $"tool '{action.Tool}' is no longer registered", null);
@@ -21,6 +23,70 @@ public sealed partial class ActionGrain
         }
 
         var attempt = action.Attempts + 1;
+        var request = new ExecutionRequest(action.ActionId, action.Tool, action.Args, action.IdempotencyKey, action.CorrelationId, attempt, action.SessionId);
+        ActionRecord? executing = null;
+        AttemptRow? started = null;
+        ExceptionDispatchInfo? commitFailure = null;
+        CancellationTokenSource? timeout = null;
+        using var abandoned = new CancellationTokenSource();
+        string? result = null;
+        string? failureClass = null;
+        Exception? error = null;
+        try
+        {
+            // The attempt is committed inside the breaker's call: only a call the breaker lets through is an attempt,
+            // so a refusal (open, isolated, or no half-open permit left) spends none. A failed commit cancels the call,
+            // which a closed breaker does not count (a probe hands its permit back as failed, as for any cancellation).
+            result = await breakers.ExecuteAsync(tool.BreakerName, async _ =>
+            {
+                try
+                {
+                    (executing, started) = await StartAttemptAsync(action, tool, attempt);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    commitFailure = ExceptionDispatchInfo.Capture(ex);
+                    await abandoned.CancelAsync();
+                    throw new OperationCanceledException(abandoned.Token);
+                }
+
+                // The timeout token goes to the executor, not the breaker: a dependency too slow to answer is its failure.
+                timeout = new CancellationTokenSource(tool.Options.Timeout, time);
+                return await executors.For(tool).ExecuteAsync(request, timeout.Token);
+            }, abandoned.Token);
+        }
+        catch (OperationCanceledException) when (commitFailure is not null)
+        {
+            commitFailure.Throw();
+        }
+        catch (BreakerOpenException ex)
+        {
+            await WaitForBreakerAsync(action, tool, ex.Message, ex.State, ex.OpenUntil);
+            return;
+        }
+        catch (ExecutionFailedException ex)
+        {
+            (failureClass, error) = (ex.FailureClass, ex);
+        }
+        catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
+        {
+            (failureClass, error) = (FailureClasses.Timeout, new TimeoutException($"no answer within {tool.Options.Timeout}", ex));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            (failureClass, error) = (FailureClasses.Unknown, ex);
+        }
+        finally
+        {
+            timeout?.Dispose();
+        }
+
+        await FinishAttemptAsync(tool, executing!, started!, result, failureClass, error);
+    }
+
+    private async Task<(ActionRecord Executing, AttemptRow Started)> StartAttemptAsync(ActionRecord action, ToolDefinition tool, int attempt)
+    {
+        var now = time.GetUtcNow();
         var executing = action with
         {
             Status = ActionStatuses.Executing,
@@ -35,74 +101,122 @@ public sealed partial class ActionGrain
         await CommitAsync(executing, action,
             [new AuditRow(action.ActionId, action.Status, ActionStatuses.Executing, now, System, action.CorrelationId, $"attempt {attempt}{resumed}")],
             started);
+        return (executing, started);
+    }
 
-        var request = new ExecutionRequest(action.ActionId, action.Tool, action.Args, action.IdempotencyKey, action.CorrelationId, attempt, action.SessionId);
-        string? result = null;
-        string? failureClass = null;
-        Exception? error = null;
-        using (var timeout = new CancellationTokenSource(tool.Options.Timeout, time))
-        {
-            try
-            {
-                // The timeout token goes to the executor, not the breaker: a dependency too slow to answer is its failure.
-                result = await breakers.ExecuteAsync(tool.BreakerName, _ => new ValueTask<string>(executors.For(tool).ExecuteAsync(request, timeout.Token)), CancellationToken.None);
-            }
-            catch (BreakerOpenException ex)
-            {
-                (failureClass, error) = (FailureClasses.BreakerOpen, ex);
-            }
-            catch (ExecutionFailedException ex)
-            {
-                (failureClass, error) = (ex.FailureClass, ex);
-            }
-            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
-            {
-                (failureClass, error) = (FailureClasses.Timeout, new TimeoutException($"no answer within {tool.Options.Timeout}", ex));
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                (failureClass, error) = (FailureClasses.Unknown, ex);
-            }
-        }
-
+    private async Task FinishAttemptAsync(ToolDefinition tool, ActionRecord executing, AttemptRow started, string? result, string? failureClass, Exception? error)
+    {
+        var attempt = executing.Attempts;
         var finished = time.GetUtcNow();
-        var elapsed = (finished - now).TotalMilliseconds;
+        var elapsed = (finished - started.StartedAt).TotalMilliseconds;
         if (failureClass is null)
         {
-            LogAttempt(action.ActionId, action.Tool, attempt, "succeeded", null, elapsed);
-            var succeeded = executing with { Status = ActionStatuses.Succeeded, Result = result, UpdatedAt = finished, LeaseUntil = null, Version = executing.Version + 1 };
+            LogAttempt(executing.ActionId, executing.Tool, attempt, "succeeded", null, elapsed);
+            var succeeded = executing with
+            {
+                Status = ActionStatuses.Succeeded, Result = result, UpdatedAt = finished, ExpiresAt = null, LeaseUntil = null, Version = executing.Version + 1,
+            };
             await CommitAsync(succeeded, executing,
-                [new AuditRow(action.ActionId, ActionStatuses.Executing, ActionStatuses.Succeeded, finished, System, action.CorrelationId, null)],
+                [new AuditRow(executing.ActionId, ActionStatuses.Executing, ActionStatuses.Succeeded, finished, System, executing.CorrelationId, null)],
                 started with { FinishedAt = finished, Outcome = "succeeded" });
             return;
         }
 
-        LogAttempt(action.ActionId, action.Tool, attempt, "failed", failureClass, elapsed);
+        LogAttempt(executing.ActionId, executing.Tool, attempt, "failed", failureClass, elapsed);
         var message = error!.Message;
         var attemptRow = started with { FinishedAt = finished, Outcome = "failed", FailureClass = failureClass, Error = message };
-        if (tool.Options.Retry.MayRetry(failureClass, attempt))
+        var retry = tool.Options.Retry;
+        var deadline = executing.ExpiresAt ?? finished + tool.Options.MaxBreakerWait;
+
+        // A failure the breaker has since declared an outage (a failed half-open probe reopened it, or other calls'
+        // failures opened it meanwhile) is part of that outage: the action waits for the breaker like a refused one,
+        // even after its last attempt, rather than let the outage exhaust its attempts. MaxBreakerWait still bounds it.
+        if (breakers.Cached(tool.BreakerName) is { } breaker && Refuses(breaker, finished)
+            && !retry.NeverRetry.Contains(failureClass, StringComparer.Ordinal) && finished < deadline)
         {
-            var delay = tool.Options.Retry.DelayBefore(attempt + 1, Random.Shared);
-            var next = finished + delay;
-            var queued = executing with
-            {
-                Status = ActionStatuses.Queued,
-                FailureClass = failureClass,
-                Error = message,
-                UpdatedAt = finished,
-                NextAttemptAt = next,
-                LeaseUntil = next + options.LeaseDuration,
-                Version = executing.Version + 1,
-            };
-            await CommitAsync(queued, executing,
-                [new AuditRow(action.ActionId, ActionStatuses.Executing, ActionStatuses.Queued, finished, System, action.CorrelationId, $"attempt {attempt} failed ({failureClass}): {message}; retry in {delay.TotalMilliseconds:0} ms")],
-                attemptRow);
-            Schedule(delay);
+            var next = Min(NextLook(tool, breaker.State, breaker.OpenUntil, finished), deadline);
+            await RequeueAsync(executing, attemptRow, failureClass, message, next, deadline,
+                $"attempt {attempt} failed ({failureClass}): {message}; the breaker of '{tool.BreakerName}' is {breaker.State}: "
+                + $"next attempt at {next:O}; dead-letters as {FailureClasses.BreakerOpen} after {deadline:O}");
+            return;
+        }
+
+        if (retry.MayRetry(failureClass, attempt))
+        {
+            var delay = retry.DelayBefore(attempt + 1, Random.Shared);
+            await RequeueAsync(executing, attemptRow, failureClass, message, finished + delay, null,
+                $"attempt {attempt} failed ({failureClass}): {message}; retry in {delay.TotalMilliseconds:0} ms");
             return;
         }
 
         await FailAsync(executing, attempt, failureClass, error.GetType().Name, message, attemptRow);
     }
+
+    /// <summary>
+    /// The breaker refused the call: no attempt was made, none is spent. The action stays queued, its
+    /// <c>next_attempt_at</c> at the breaker's <c>open_until</c> plus jitter and its <c>expires_at</c> at the end of
+    /// its MaxBreakerWait, after which it dead-letters as <c>breaker_open</c>.
+    /// </summary>
+    private async Task WaitForBreakerAsync(ActionRecord action, ToolDefinition tool, string reason, BreakerState state, DateTimeOffset? openUntil)
+    {
+        var now = time.GetUtcNow();
+        var deadline = action.ExpiresAt ?? now + tool.Options.MaxBreakerWait;
+        if (now >= deadline)
+        {
+            await FailAsync(action, action.Attempts, FailureClasses.BreakerOpen, nameof(BreakerOpenException),
+                $"{reason}; gave up waiting at {deadline:O} (MaxBreakerWait {tool.Options.MaxBreakerWait})", null);
+            return;
+        }
+
+        var next = Min(NextLook(tool, state, openUntil, now), deadline);
+        LogBreakerWait(action.ActionId, action.Tool, tool.BreakerName, next, deadline);
+        await RequeueAsync(action, null, FailureClasses.BreakerOpen, reason, next, deadline,
+            $"{reason}: waiting until {next:O} without spending an attempt; dead-letters as {FailureClasses.BreakerOpen} after {deadline:O}");
+    }
+
+    /// <summary>Back to <c>queued</c> until <paramref name="next"/>; <paramref name="deadline"/> is the breaker wait's end, if one runs.</summary>
+    private async Task RequeueAsync(
+        ActionRecord current, AttemptRow? attemptRow, string failureClass, string message, DateTimeOffset next, DateTimeOffset? deadline, string detail)
+    {
+        var now = time.GetUtcNow();
+        var queued = current with
+        {
+            Status = ActionStatuses.Queued,
+            FailureClass = failureClass,
+            Error = message,
+            UpdatedAt = now,
+            NextAttemptAt = next,
+            ExpiresAt = deadline,
+            LeaseUntil = next + options.LeaseDuration,
+            Version = current.Version + 1,
+        };
+        await CommitAsync(queued, current,
+            [new AuditRow(current.ActionId, current.Status, ActionStatuses.Queued, now, System, current.CorrelationId, detail)],
+            attemptRow);
+        Schedule(next > now ? next - now : TimeSpan.Zero);
+    }
+
+    private static bool Refuses(BreakerSnapshot breaker, DateTimeOffset now) =>
+        breaker.State == BreakerState.Isolated || (breaker.State == BreakerState.Open && breaker.OpenUntil > now);
+
+    /// <summary>
+    /// When to ask the breaker again: at <c>open_until</c> plus a jitter of half to all of the tool's backoff base
+    /// (at least 1 s), so the actions waiting on one breaker do not all come back at once; an isolated breaker has no
+    /// end, so it is asked again after the tool's backoff cap.
+    /// </summary>
+    private static DateTimeOffset NextLook(ToolDefinition tool, BreakerState state, DateTimeOffset? openUntil, DateTimeOffset now)
+    {
+        var spread = Math.Max(tool.Options.Retry.BackoffBase.Ticks, TimeSpan.TicksPerSecond);
+        var jitter = TimeSpan.FromTicks((long)(spread * (0.5 + (Random.Shared.NextDouble() * 0.5))));
+        if (state == BreakerState.Isolated)
+        {
+            return now + (tool.Options.Retry.BackoffCap > jitter ? tool.Options.Retry.BackoffCap : jitter);
+        }
+
+        return (openUntil is { } until && until > now ? until : now) + jitter;
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>The terminal failure and its dead letter are one transaction: never one without the other.</summary>
     private async Task FailAsync(ActionRecord action, int attempts, string failureClass, string errorType, string message, AttemptRow? attempt)
@@ -145,6 +259,17 @@ public sealed partial class ActionGrain
             LogFailedLine(logger, actionId, tool, attempts, failureClass, error, dlqId);
         }
     }
+
+    private void LogBreakerWait(string actionId, string tool, string breaker, DateTimeOffset next, DateTimeOffset deadline)
+    {
+        using (logger.BeginScope(LogKinds.Scope(LogKinds.Tool)))
+        {
+            LogBreakerWaitLine(logger, actionId, tool, breaker, next, deadline);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) waits for the breaker of {Breaker} until {NextAttemptAt} (gives up at {Deadline})")]
+    private static partial void LogBreakerWaitLine(ILogger logger, string actionId, string tool, string breaker, DateTimeOffset nextAttemptAt, DateTimeOffset deadline);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) attempt {Attempt} {Outcome} (failure class {FailureClass}) in {DurationMs} ms")]
     private static partial void LogAttemptLine(ILogger logger, string actionId, string tool, int attempt, string outcome, string failureClass, double durationMs);

@@ -9,4 +9,7 @@ public interface ICircuitBreakers
     /// caller asked for); a success slower than the policy's SlowCallDuration counts as a slow call.
     /// </summary>
     ValueTask<T> ExecuteAsync<T>(string dependency, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken);
+
+    /// <summary>This silo's cached state of <paramref name="dependency"/>, or null before its first use.</summary>
+    Interfaces.Breakers.BreakerSnapshot? Cached(string dependency);
 }

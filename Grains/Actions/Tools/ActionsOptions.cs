@@ -28,9 +28,15 @@ public sealed class ActionsOptions
 
     public IReadOnlyDictionary<string, HttpExecutorOptions> Executors { get; init; } = new Dictionary<string, HttpExecutorOptions>();
 
-    /// <summary>The breaker each executor runs behind: <c>executor</c> for built-in tools, <c>executor.&lt;name&gt;</c> for HTTP ones.</summary>
+    public DrillOptions Drills { get; init; } = new();
+
+    /// <summary>
+    /// The breaker each executor runs behind: <c>executor</c> for built-in tools, <c>executor.&lt;name&gt;</c> for HTTP
+    /// ones, and <see cref="BuiltInTools.DrillBreaker"/> for drill tools.
+    /// </summary>
     public IEnumerable<string> BreakerNames() =>
-        Executors.Keys.Select(BreakerFor).Append(BreakerFor(ToolOptions.BuiltInExecutorName)).Distinct(StringComparer.Ordinal);
+        Executors.Keys.Select(BreakerFor).Append(BreakerFor(ToolOptions.BuiltInExecutorName))
+            .Concat(Tools.Values.Select(t => t.BreakerName)).Distinct(StringComparer.Ordinal);
 
     public static string BreakerFor(string executor) =>
         executor == ToolOptions.BuiltInExecutorName ? "executor" : $"executor.{executor}";
@@ -53,8 +59,15 @@ public sealed class ActionsOptions
             executors[child.Key] = executor;
         }
 
-        var tools = BuiltInTools.Defaults();
-        foreach (var child in section.GetSection("Tools").GetChildren())
+        var drills = new DrillOptions();
+        OptionsValidation.Bind(section.GetSection("Drills"), drills, $"{SectionName}:Drills");
+        if (drills.Enabled && executors.ContainsKey("drill"))
+        {
+            throw new StartupException($"{SectionName}:Executors:drill: the name is taken by the drill tools' breaker while drills are enabled.");
+        }
+
+        var tools = BuiltInTools.Defaults(drills.Enabled);
+        foreach (var child in section.GetSection("Tools").GetChildren().Where(c => drills.Enabled || !BuiltInTools.IsDrill(c.Key)))
         {
             OptionsValidation.RequireName(child.Key, $"{SectionName}:Tools:{child.Key}", "name");
             var tool = tools.TryGetValue(child.Key, out var builtIn) ? builtIn : new ToolOptions { ArgsSchema = """{"type":"object"}""" };
@@ -82,10 +95,12 @@ public sealed class ActionsOptions
                 throw new StartupException(string.Join("; ", problems));
             }
 
-            definitions[name] = new ToolDefinition(name, tool, ParseSchema(name, tool.ArgsSchema), BreakerFor(tool.Executor));
+            var drill = BuiltInTools.IsDrill(name) && tool.Executor == ToolOptions.BuiltInExecutorName;
+            var breaker = drill ? BuiltInTools.DrillBreaker : BreakerFor(tool.Executor);
+            definitions[name] = new ToolDefinition(name, tool, ParseSchema(name, tool.ArgsSchema), breaker);
         }
 
-        var options = new ActionsOptions { Tools = definitions, Executors = executors };
+        var options = new ActionsOptions { Tools = definitions, Executors = executors, Drills = drills };
         OptionsValidation.Bind(section, options, SectionName);
         if (options.ConfirmationTimeout <= TimeSpan.Zero || options.RecoveryInterval <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero || options.DeadLetterRetention <= TimeSpan.Zero)
         {

@@ -11,7 +11,28 @@ public static class BuiltInTools
     public const string DrillFail = "drill.fail";
     public const string DrillSleep = "drill.sleep";
 
-    public static Dictionary<string, ToolOptions> Defaults() => new(StringComparer.Ordinal)
+    /// <summary>
+    /// The breaker drill tools run behind: drills fail on purpose, and must not open the <c>executor</c> breaker
+    /// that real built-in tools (<c>note.save</c>, <c>note.delete</c>) depend on.
+    /// </summary>
+    public const string DrillBreaker = "executor.drill";
+
+    public static bool IsDrill(string tool) => tool is DrillFail or DrillSleep;
+
+    /// <summary>The built-in tools; drill tools only when <paramref name="drills"/> (Sonia:Actions:Drills:Enabled) is on.</summary>
+    public static Dictionary<string, ToolOptions> Defaults(bool drills)
+    {
+        var tools = All();
+        if (!drills)
+        {
+            tools.Remove(DrillFail);
+            tools.Remove(DrillSleep);
+        }
+
+        return tools;
+    }
+
+    private static Dictionary<string, ToolOptions> All() => new(StringComparer.Ordinal)
     {
         [Echo] = new ToolOptions
         {
@@ -57,4 +78,11 @@ public static class BuiltInTools
                 """,
         },
     };
+}
+
+/// <summary><c>Sonia:Actions:Drills</c>: whether the drill tools (<c>drill.fail</c>, <c>drill.sleep</c>) are registered.</summary>
+public sealed class DrillOptions
+{
+    /// <summary>Off by default: a production registry has no tools that fail on request.</summary>
+    public bool Enabled { get; set; }
 }

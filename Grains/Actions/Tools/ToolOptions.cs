@@ -22,6 +22,14 @@ public sealed class ToolOptions
 
     public RetryPolicy Retry { get; set; } = new();
 
+    /// <summary>
+    /// How long an action may wait, without spending attempts, for its executor's breaker to let it through;
+    /// past this it dead-letters as <c>breaker_open</c>. Zero dead-letters at the first refusal. The default
+    /// outlasts several breaks at the breakers' default 2-minute cap.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan MaxBreakerWait { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>JSON Schema (as JSON text) that <c>args</c> must satisfy.</summary>
     public string? ArgsSchema { get; set; }
 

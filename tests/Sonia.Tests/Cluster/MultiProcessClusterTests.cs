@@ -134,6 +134,7 @@ public sealed class MultiProcessClusterTests
         ["Sonia__Cluster__ProbeTimeoutSeconds"] = "1",
         ["Sonia__Cluster__GatewayListRefreshSeconds"] = "1",
         ["Sonia__DataPath"] = data,
+        ["Sonia__Actions__Drills__Enabled"] = "true",
     };
 
     private static Dictionary<string, string> SiloEnvironment(DatabaseOptions database, string clusterId, string data)

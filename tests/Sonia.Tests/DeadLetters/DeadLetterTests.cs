@@ -70,7 +70,9 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
         Assert.Equal(correlationId, replayed.GetProperty("correlation_id").GetString());
         Assert.Equal(key, replayed.GetProperty("idempotency_key").GetString());
         Assert.All(fixture.Executor.For(replayId), r => Assert.Equal(correlationId, r.CorrelationId));
-        Assert.Equal(1, fixture.Executor.Effects[key]);
+        // At the side-effect boundary, before the executor's own de-duplication: the 3 failed attempts, then one replay.
+        Assert.Equal(4, fixture.Executor.RequestsFor(key));
+        Assert.Equal(1, fixture.Executor.SuccessesFor(key));
 
         var record = await fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/dlq/{dlqId}");
         Assert.Equal("replayed", record.GetProperty("status").GetString());
@@ -94,7 +96,9 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
         Assert.Equal(1, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.actions WHERE replay_of = @id", ("id", original.GetProperty("action_id").GetString()!)));
         var replayId = results.Single(r => r.Status == HttpStatusCode.OK).Body.GetProperty("replay_action_id").GetString()!;
         await _actions.WaitAsync(replayId);
-        Assert.Equal(1, fixture.Executor.Effects[original.GetProperty("idempotency_key").GetString()!]);
+        var key = original.GetProperty("idempotency_key").GetString()!;
+        Assert.Equal(4, fixture.Executor.RequestsFor(key));
+        Assert.Equal(1, fixture.Executor.SuccessesFor(key));
     }
 
     [Fact]
@@ -240,5 +244,33 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
 
         Assert.Equal(0, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.dead_letters WHERE dlq_id = @id", ("id", resolved.GetProperty("dlq_id").GetString()!)));
         Assert.Equal(1, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.dead_letters WHERE dlq_id = @id", ("id", unresolved.GetProperty("dlq_id").GetString()!)));
+    }
+
+    [Fact]
+    public async Task NoteSaveDeadLetteredByTheBreaker_ReplayedTwice_WritesOneMemoryRow()
+    {
+        var marker = $"dlq-note-{Guid.NewGuid():N}";
+        await _actions.PostAsync("/v1/breakers/executor/isolate", new { reason = "test" });
+        JsonElement original;
+        try
+        {
+            // note.save waits at most 2 s for its breaker in this fixture, then dead-letters as breaker_open.
+            original = await _actions.WaitAsync(await _actions.SubmitAcceptedAsync("note.save", new { text = marker }));
+        }
+        finally
+        {
+            await _actions.PostAsync("/v1/breakers/executor/reset", new { reason = "test over" });
+        }
+
+        ActionsClient.AssertStatus(ActionStatuses.DeadLettered, original);
+        Assert.Equal("breaker_open", original.GetProperty("failure_class").GetString());
+        var dlqId = original.GetProperty("dlq_id").GetString()!;
+        var (status, replay) = await _actions.PostAsync($"/v1/dlq/{dlqId}/replay?dry_run=false", null);
+        var (again, _) = await _actions.PostAsync($"/v1/dlq/{dlqId}/replay?dry_run=false", null);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(HttpStatusCode.Conflict, again);
+        ActionsClient.AssertStatus(ActionStatuses.Succeeded, await _actions.WaitAsync(replay.GetProperty("replay_action_id").GetString()!));
+        Assert.Equal(1, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.memories WHERE text = @text", ("text", marker)));
     }
 }

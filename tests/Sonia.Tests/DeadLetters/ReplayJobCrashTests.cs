@@ -41,8 +41,14 @@ public sealed class ReplayJobCrashTests(KillableClusterFixture fixture) : IClass
             var actionId = original.GetProperty("action_id").GetString()!;
             Assert.Equal(1, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.actions WHERE replay_of = @id", ("id", actionId)));
             var replayId = (string)(await TestSql.ScalarAsync(fixture.Database, "SELECT action_id FROM sonia.actions WHERE replay_of = @id", ("id", actionId)))!;
-            ActionsClient.AssertStatus("succeeded", await actions.WaitAsync(replayId));
-            Assert.Equal(1, fixture.Executor.Effects[original.GetProperty("idempotency_key").GetString()!]);
+            var replayed = await actions.WaitAsync(replayId);
+            ActionsClient.AssertStatus("succeeded", replayed);
+
+            // Raw counts at the executor, before its own de-duplication: no request Sonia did not record as an
+            // attempt (3 failed ones, then the replay's), and one success per key.
+            var key = original.GetProperty("idempotency_key").GetString()!;
+            Assert.Equal(3 + replayed.GetProperty("attempts").GetInt32(), fixture.Executor.RequestsFor(key));
+            Assert.Equal(1, fixture.Executor.SuccessesFor(key));
         }
     }
 }

@@ -13,7 +13,10 @@ namespace Sonia.Tests.Infrastructure;
 /// a side effect runs once per Idempotency-Key and a repeated key gets the stored answer. The request's
 /// <c>args.mode</c> says how to behave: <c>ok</c>, <c>status</c> (answer <c>args.status</c>), <c>slow</c>
 /// (answer after <c>args.ms</c>), <c>hang_first</c> (apply the effect, then hang the first call for <c>args.ms</c>),
-/// <c>flaky</c> (503 for the first <c>args.fail_first</c> requests of a key, then succeed).
+/// <c>flaky</c> (503 for the first <c>args.fail_first</c> requests of a key, then succeed). While <see cref="Down"/>
+/// it answers 503 to everything, an outage.
+/// Its de-duplication is its own: tests prove exactly-once on the raw counts (<see cref="RequestsFor"/>,
+/// <see cref="SuccessesFor"/>), which count every request as it arrives, before any de-duplication.
 /// </summary>
 public sealed class FakeExecutor : IAsyncDisposable
 {
@@ -26,8 +29,10 @@ public sealed class FakeExecutor : IAsyncDisposable
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<Received> Requests { get; } = new();
 
-    /// <summary>Side effects applied, per idempotency key.</summary>
-    public ConcurrentDictionary<string, int> Effects { get; } = new();
+    /// <summary>While true, every request is answered 503 (and still counted).</summary>
+    public bool Down { get; set; }
+
+    private ConcurrentDictionary<string, int> Successes { get; } = new();
 
     private ConcurrentDictionary<string, string> Stored { get; } = new();
 
@@ -45,6 +50,12 @@ public sealed class FakeExecutor : IAsyncDisposable
 
     public IReadOnlyList<Received> For(string actionId) => Requests.Where(r => r.ActionId == actionId).ToList();
 
+    /// <summary>Every request received with <paramref name="idempotencyKey"/>, whatever it was answered.</summary>
+    public int RequestsFor(string idempotencyKey) => Requests.Count(r => r.IdempotencyKey == idempotencyKey);
+
+    /// <summary>Requests with <paramref name="idempotencyKey"/> answered 2xx, repeats of a stored answer included.</summary>
+    public int SuccessesFor(string idempotencyKey) => Successes.GetValueOrDefault(idempotencyKey);
+
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private async Task ExecuteAsync(HttpContext context)
@@ -57,6 +68,13 @@ public sealed class FakeExecutor : IAsyncDisposable
         Requests.Enqueue(received);
         var mode = args["mode"]?.GetValue<string>() ?? "ok";
         var firstCall = Requests.Count(r => r.IdempotencyKey == key) == 1;
+
+        if (Down)
+        {
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsync("""{"error":"down"}""");
+            return;
+        }
 
         switch (mode)
         {
@@ -75,11 +93,11 @@ public sealed class FakeExecutor : IAsyncDisposable
 
         if (Stored.TryGetValue(key, out var stored))
         {
+            Successes.AddOrUpdate(key, 1, (_, n) => n + 1);
             await WriteJson(context, stored);
             return;
         }
 
-        Effects.AddOrUpdate(key, 1, (_, n) => n + 1);
         var result = new JsonObject { ["done"] = true, ["key"] = key }.ToJsonString();
         Stored[key] = result;
         if (mode == "hang_first" && firstCall)
@@ -88,6 +106,7 @@ public sealed class FakeExecutor : IAsyncDisposable
             await Task.Delay(args["ms"]!.GetValue<int>(), context.RequestAborted);
         }
 
+        Successes.AddOrUpdate(key, 1, (_, n) => n + 1);
         await WriteJson(context, result);
     }
 

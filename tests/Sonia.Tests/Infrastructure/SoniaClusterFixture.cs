@@ -28,11 +28,15 @@ public class SoniaClusterFixture : IAsyncLifetime
     /// <summary>The HTTP executor the <c>t.http</c> tools run on.</summary>
     public FakeExecutor Executor { get; private set; } = null!;
 
+    /// <summary>The HTTP executor of <c>t.outage</c>, under the default breaker and retry policies: tests take it down.</summary>
+    public FakeExecutor OutageExecutor { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var postgres = await PostgresServer.GetAsync();
         Database = await postgres.CreateDatabaseAsync("cluster");
         Executor = await FakeExecutor.StartAsync();
+        OutageExecutor = await FakeExecutor.StartAsync();
 
         var builder = new TestClusterBuilder(2);
         builder.Options.UseTestClusterMembership = false;
@@ -79,6 +83,11 @@ public class SoniaClusterFixture : IAsyncLifetime
         {
             await Executor.DisposeAsync();
         }
+
+        if (OutageExecutor is not null)
+        {
+            await OutageExecutor.DisposeAsync();
+        }
     }
 
     private Dictionary<string, string?> SharedSettings() => new()
@@ -98,12 +107,23 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Breakers:Dependencies:t-persist:BreakDuration"] = "01:00:00",
         ["Sonia:Breakers:Dependencies:t-persist:MaxBreakDuration"] = "01:00:00",
         ["Sonia:Breakers:Dependencies:t-isolated:MinimumThroughput"] = "4",
-        ["Sonia:Breakers:Dependencies:executor:MinimumThroughput"] = "100000",
+        // The built-in tools' `executor` breaker keeps its default policy. The executors tests fail on purpose (drills, the
+        // `fake` HTTP executor) never trip: their tests are about retries and dead letters, not breakers.
+        ["Sonia:Breakers:Dependencies:executor.drill:MinimumThroughput"] = "100000",
         ["Sonia:Breakers:Dependencies:executor.fake:MinimumThroughput"] = "100000",
         ["Sonia:Actions:RecoveryInterval"] = "00:00:02",
         ["Sonia:Actions:LeaseDuration"] = "00:00:02",
         ["Sonia:Actions:Executors:fake:BaseUrl"] = Executor.BaseUrl,
         ["Sonia:Actions:Executors:fake:ApiKey"] = "test-secret-api-key",
+        ["Sonia:Actions:Drills:Enabled"] = "true",
+        ["Sonia:Actions:Executors:outage:BaseUrl"] = OutageExecutor.BaseUrl,
+        ["Sonia:Actions:Tools:t.outage:Executor"] = "outage",
+        ["Sonia:Actions:Executors:waiting:BaseUrl"] = Executor.BaseUrl,
+        ["Sonia:Actions:Tools:t.wait:Executor"] = "waiting",
+        ["Sonia:Actions:Tools:t.wait:Retry:BackoffCap"] = "00:00:01",
+        ["Sonia:Actions:Tools:t.wait-short:Executor"] = "waiting",
+        ["Sonia:Actions:Tools:t.wait-short:MaxBreakerWait"] = "00:00:02",
+        ["Sonia:Actions:Tools:note.save:MaxBreakerWait"] = "00:00:02",
         ["Sonia:Actions:Tools:drill.fail:Retry:BackoffBase"] = "00:00:00.010",
         ["Sonia:Actions:Tools:drill.fail:Retry:BackoffCap"] = "00:00:00.050",
         ["Sonia:Actions:Tools:drill.sleep:Timeout"] = "00:00:00.300",
