@@ -30,13 +30,14 @@ public sealed record ActionResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ExpiresAt,
+    DateTimeOffset? NextAttemptAt,
     IReadOnlyList<AuditEntry>? Audit,
     IReadOnlyList<AttemptView>? AttemptLog)
 {
     public static ActionResponse From(ActionView view) => new(
         view.ActionId, view.SessionId, view.Tool, Parse(view.Args)!.Value, view.ArgsHash, view.IdempotencyKey, view.Status,
         view.RequiresConfirmation, view.Attempts, view.FailureClass, view.Error, Parse(view.Result), view.CorrelationId,
-        view.ReplayOf, view.DlqId, view.CreatedAt, view.UpdatedAt, view.ExpiresAt, view.Audit, view.AttemptLog);
+        view.ReplayOf, view.DlqId, view.CreatedAt, view.UpdatedAt, view.ExpiresAt, view.NextAttemptAt, view.Audit, view.AttemptLog);
 
     private static JsonElement? Parse(string? json)
     {

@@ -70,6 +70,10 @@ public sealed record class ActionView(
 
     [Id(19)]
     public IReadOnlyList<AttemptView>? AttemptLog { get; init; }
+
+    /// <summary>When a queued action is next tried: after a retry backoff, or at the end of a breaker wait.</summary>
+    [Id(20)]
+    public DateTimeOffset? NextAttemptAt { get; init; }
 }
 
 /// <summary>One transition of an action.</summary>

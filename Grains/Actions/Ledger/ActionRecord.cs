@@ -32,7 +32,7 @@ public sealed record ActionRecord
 
     public ActionView ToView() => new(
         ActionId, SessionId, Tool, Args, ArgsHash, IdempotencyKey, Status, RequiresConfirmation, Attempts,
-        FailureClass, Error, Result, CorrelationId, ReplayOf, DlqId, CreatedAt, UpdatedAt, ExpiresAt);
+        FailureClass, Error, Result, CorrelationId, ReplayOf, DlqId, CreatedAt, UpdatedAt, ExpiresAt) { NextAttemptAt = NextAttemptAt };
 }
 
 /// <summary>One row of <c>sonia.action_audit</c>.</summary>
