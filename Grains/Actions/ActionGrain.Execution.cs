@@ -23,7 +23,8 @@ public sealed partial class ActionGrain
         }
 
         var attempt = action.Attempts + 1;
-        var request = new ExecutionRequest(action.ActionId, action.Tool, action.Args, action.IdempotencyKey, action.CorrelationId, attempt, action.SessionId);
+        var request = new ExecutionRequest(
+            action.ActionId, action.Tool, action.Args, action.IdempotencyKey, action.CorrelationId, attempt, action.SessionId);
         ActionRecord? executing = null;
         AttemptRow? started = null;
         ExceptionDispatchInfo? commitFailure = null;
@@ -104,7 +105,8 @@ public sealed partial class ActionGrain
         return (executing, started);
     }
 
-    private async Task FinishAttemptAsync(ToolDefinition tool, ActionRecord executing, AttemptRow started, string? result, string? failureClass, Exception? error)
+    private async Task FinishAttemptAsync(
+        ToolDefinition tool, ActionRecord executing, AttemptRow started, string? result, string? failureClass, Exception? error)
     {
         var attempt = executing.Attempts;
         var finished = time.GetUtcNow();
@@ -114,10 +116,16 @@ public sealed partial class ActionGrain
             LogAttempt(executing.ActionId, executing.Tool, attempt, "succeeded", null, elapsed);
             var succeeded = executing with
             {
-                Status = ActionStatuses.Succeeded, Result = result, UpdatedAt = finished, ExpiresAt = null, LeaseUntil = null, Version = executing.Version + 1,
+                Status = ActionStatuses.Succeeded,
+                Result = result,
+                UpdatedAt = finished,
+                ExpiresAt = null,
+                LeaseUntil = null,
+                Version = executing.Version + 1,
             };
             await CommitAsync(succeeded, executing,
-                [new AuditRow(executing.ActionId, ActionStatuses.Executing, ActionStatuses.Succeeded, finished, System, executing.CorrelationId, null)],
+                [new AuditRow(executing.ActionId, ActionStatuses.Executing, ActionStatuses.Succeeded, finished, System, executing.CorrelationId,
+                    null)],
                 started with { FinishedAt = finished, Outcome = "succeeded" });
             return;
         }
@@ -157,7 +165,8 @@ public sealed partial class ActionGrain
     /// <c>next_attempt_at</c> at the breaker's <c>open_until</c> plus jitter and its <c>expires_at</c> at the end of
     /// its MaxBreakerWait, after which it dead-letters as <c>breaker_open</c>.
     /// </summary>
-    private async Task WaitForBreakerAsync(ActionRecord action, ToolDefinition tool, string reason, BreakerState state, DateTimeOffset? openUntil)
+    private async Task WaitForBreakerAsync(
+        ActionRecord action, ToolDefinition tool, string reason, BreakerState state, DateTimeOffset? openUntil)
     {
         var now = time.GetUtcNow();
         var deadline = action.ExpiresAt ?? now + tool.Options.MaxBreakerWait;
@@ -171,10 +180,11 @@ public sealed partial class ActionGrain
         var next = Min(NextLook(tool, state, openUntil, now), deadline);
         LogBreakerWait(action.ActionId, action.Tool, tool.BreakerName, next, deadline);
         await RequeueAsync(action, null, FailureClasses.BreakerOpen, reason, next, deadline,
-            $"{reason}: waiting until {next:O} without spending an attempt; dead-letters as {FailureClasses.BreakerOpen} after {deadline:O}");
+            $"{reason}: waiting until {next:O} without spending an attempt; "
+            + $"dead-letters as {FailureClasses.BreakerOpen} after {deadline:O}");
     }
 
-    /// <summary>Back to <c>queued</c> until <paramref name="next"/>; <paramref name="deadline"/> is the breaker wait's end, if one runs.</summary>
+    /// <summary>Back to <c>queued</c> until <paramref name="next"/>; <paramref name="deadline"/>: the breaker wait's end, if one runs.</summary>
     private async Task RequeueAsync(
         ActionRecord current, AttemptRow? attemptRow, string failureClass, string message, DateTimeOffset next, DateTimeOffset? deadline, string detail)
     {
@@ -268,8 +278,10 @@ public sealed partial class ActionGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) waits for the breaker of {Breaker} until {NextAttemptAt} (gives up at {Deadline})")]
-    private static partial void LogBreakerWaitLine(ILogger logger, string actionId, string tool, string breaker, DateTimeOffset nextAttemptAt, DateTimeOffset deadline);
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Action {ActionId} ({Tool}) waits for the breaker of {Breaker} until {NextAttemptAt} (gives up at {Deadline})")]
+    private static partial void LogBreakerWaitLine(
+        ILogger logger, string actionId, string tool, string breaker, DateTimeOffset nextAttemptAt, DateTimeOffset deadline);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) attempt {Attempt} {Outcome} (failure class {FailureClass}) in {DurationMs} ms")]
     private static partial void LogAttemptLine(ILogger logger, string actionId, string tool, int attempt, string outcome, string failureClass, double durationMs);
