@@ -112,7 +112,7 @@ public sealed record class ReplayJobItem(
     [property: Id(3)] string? Detail);
 
 /// <summary>
-/// A dry-run batch: what a real one would do. Counts and <see cref="SkipReasons"/> (reason → records) cover every record;
+/// A dry-run batch: what a real one would do. Counts and <see cref="SkipReasons"/> (each reason, how many records) cover every record;
 /// <see cref="Verdicts"/> lists the first records in replay order (oldest first), at most 1000.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sonia.dead-letter-batch-preview")]
@@ -121,4 +121,10 @@ public sealed record class ReplayBatchPreview(
     [property: Id(1)] int WouldReplay,
     [property: Id(2)] int WouldSkip,
     [property: Id(3)] IReadOnlyList<ReplayVerdict> Verdicts,
-    [property: Id(4)] IReadOnlyDictionary<string, int> SkipReasons);
+    [property: Id(4)] IReadOnlyList<ReplaySkipReason> SkipReasons);
+
+/// <summary>One reason records of a batch would be skipped, and how many it holds back; most frequent first.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.dead-letter-skip-reason")]
+public sealed record class ReplaySkipReason(
+    [property: Id(0)] string Reason,
+    [property: Id(1)] int Count);

@@ -32,7 +32,7 @@ public sealed class DeadLetterQueryGrain(DeadLetterReader reader, ActionsOptions
         ReplayCursor? after = null;
         while (true)
         {
-            var page = await reader.PageAsync(spec, after, now, resolvedSince: null, BatchPage);
+            var page = await reader.PageAsync(spec, after, until: null, resolvedSince: null, BatchPage);
             records.AddRange(page);
             if (page.Count < BatchPage)
             {
@@ -47,7 +47,9 @@ public sealed class DeadLetterQueryGrain(DeadLetterReader reader, ActionsOptions
         var would = verdicts.Count(v => v.WouldReplay);
         var reasons = verdicts.SelectMany(v => v.Reasons)
             .GroupBy(r => r, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            .Select(g => new ReplaySkipReason(g.Key, g.Count()))
+            .OrderByDescending(r => r.Count).ThenBy(r => r.Reason, StringComparer.Ordinal)
+            .ToList();
         return new ReplayBatchPreview(verdicts.Count, would, verdicts.Count - would, verdicts.Take(MaxPreviewVerdicts).ToList(), reasons);
     }
 }
