@@ -73,9 +73,6 @@ public sealed class DeadLetterReader(DatabaseOptions database)
         return count;
     }
 
-    public Task<int> PurgeResolvedAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
-        _runner.ExecuteAsync(_sql.PurgeResolvedDeadLetters, cancellationToken, ("cutoff", cutoff));
-
     private static (string Name, object? Value)[] Filters(ReplayBatchSpec spec, DateTimeOffset? until) =>
     [
         ("failure_class", spec.FailureClass), ("tool", spec.Tool), ("since", SqlValues.Time(spec.Since)),
