@@ -23,17 +23,19 @@ public sealed class DeadLetterQueryGrain(DeadLetterReader reader, ActionsOptions
 
     /// <remarks>
     /// Set-based: the queue is read a page of <see cref="BatchPage"/> at a time and judged in memory, each breaker read
-    /// once. (It used to cost a grain call and a query per record, and ten thousand records outran the call timeout.)
+    /// once a page. (It used to cost a grain call and a query per record, and ten thousand records outran the call timeout.)
     /// </remarks>
     public async Task<ReplayBatchPreview> PreviewAsync(ReplayBatchSpec spec)
     {
+        // Judged page by page: memory holds the verdicts, never the whole queue's payloads.
         var now = time.GetUtcNow();
-        var records = new List<DeadLetterView>();
+        var verdicts = new List<ReplayVerdict>();
         ReplayCursor? after = null;
         while (true)
         {
             var page = await reader.PageAsync(spec, after, until: null, resolvedSince: null, BatchPage);
-            records.AddRange(page);
+            var judge = await ReplayVerdicts.ForAsync(GrainFactory, actions, page.Select(r => r.Tool), now);
+            verdicts.AddRange(page.Select(judge.Judge));
             if (page.Count < BatchPage)
             {
                 break;
@@ -42,8 +44,6 @@ public sealed class DeadLetterQueryGrain(DeadLetterReader reader, ActionsOptions
             after = new ReplayCursor(page[^1].CreatedAt, page[^1].DlqId);
         }
 
-        var judge = await ReplayVerdicts.ForAsync(GrainFactory, actions, records.Select(r => r.Tool), now);
-        var verdicts = records.Select(judge.Judge).ToList();
         var would = verdicts.Count(v => v.WouldReplay);
         var reasons = verdicts.SelectMany(v => v.Reasons)
             .GroupBy(r => r, StringComparer.Ordinal)
