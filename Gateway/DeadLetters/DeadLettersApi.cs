@@ -14,8 +14,8 @@ public static class DeadLettersApi
     public const int DefaultPage = 50;
     public const int MaxPage = 500;
     public const int MaxReasonLength = 500;
-    public const double DefaultPerSecond = 10;
-    public const double MaxPerSecond = 100;
+    public const double DefaultPerSecond = ReplayRates.Default;
+    public const double MaxPerSecond = ReplayRates.Max;
 
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
@@ -128,10 +128,11 @@ public static class DeadLettersApi
             problems.Add("ids must be at most 1000 dead letter ids ('dlq_' and a ULID)");
         }
 
+        // Bounded both ways: a tiny rate would overflow the job's tick period after it was saved.
         var rate = body.MaxPerSecond ?? DefaultPerSecond;
-        if (rate is <= 0 or > MaxPerSecond || double.IsNaN(rate))
+        if (ReplayRates.Problem(rate) is { } badRate)
         {
-            problems.Add($"max_per_second must be above 0 and at most {MaxPerSecond}");
+            problems.Add(badRate);
         }
 
         if (OperatorActor.From(context) is not { } actor)

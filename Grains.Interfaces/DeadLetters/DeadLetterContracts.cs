@@ -86,7 +86,7 @@ public sealed record class ReplayBatchSpec(
     [property: Id(4)] double MaxPerSecond,
     [property: Id(5)] string Actor);
 
-/// <summary>A batch replay's progress.</summary>
+/// <summary>A batch replay's progress; <see cref="Reason"/> says why a <c>failed</c> job could not run.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.dead-letter-replay-job-view")]
 public sealed record class ReplayJobView(
     [property: Id(0)] string JobId,
@@ -100,7 +100,8 @@ public sealed record class ReplayJobView(
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset? FinishedAt,
     [property: Id(10)] string CorrelationId,
-    [property: Id(11)] IReadOnlyList<ReplayJobItem> Items);
+    [property: Id(11)] IReadOnlyList<ReplayJobItem> Items,
+    [property: Id(12)] string? Reason = null);
 
 /// <summary>What happened to one record of a batch.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.dead-letter-replay-item")]
@@ -110,10 +111,20 @@ public sealed record class ReplayJobItem(
     [property: Id(2)] string? ReplayActionId,
     [property: Id(3)] string? Detail);
 
-/// <summary>A dry-run batch: what a real one would do, record by record.</summary>
+/// <summary>
+/// A dry-run batch: what a real one would do. Counts and <see cref="SkipReasons"/> (each reason, how many records) cover every record;
+/// <see cref="Verdicts"/> lists the first records in replay order (oldest first), at most 1000.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sonia.dead-letter-batch-preview")]
 public sealed record class ReplayBatchPreview(
     [property: Id(0)] int Total,
     [property: Id(1)] int WouldReplay,
     [property: Id(2)] int WouldSkip,
-    [property: Id(3)] IReadOnlyList<ReplayVerdict> Verdicts);
+    [property: Id(3)] IReadOnlyList<ReplayVerdict> Verdicts,
+    [property: Id(4)] IReadOnlyList<ReplaySkipReason> SkipReasons);
+
+/// <summary>One reason records of a batch would be skipped, and how many it holds back; most frequent first.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.dead-letter-skip-reason")]
+public sealed record class ReplaySkipReason(
+    [property: Id(0)] string Reason,
+    [property: Id(1)] int Count);

@@ -13,7 +13,7 @@ namespace Sonia.Grains.Actions;
 /// </remarks>
 public sealed partial class ActionRecoveryGrain(
     ActionReader reader,
-    Sonia.Grains.DeadLetters.DeadLetterReader deadLetters,
+    Sonia.Grains.Retention.RetentionPurger purger,
     ActionsOptions options,
     TimeProvider time,
     ILogger<ActionRecoveryGrain> logger) : Grain, IActionRecoveryGrain, IRemindable
@@ -38,10 +38,18 @@ public sealed partial class ActionRecoveryGrain(
             LogResumed(logger, ids.Count);
         }
 
-        var purged = await deadLetters.PurgeResolvedAsync(time.GetUtcNow() - options.DeadLetterRetention);
-        if (purged > 0)
+        // Retention rides on the same reminder: off the request path, in bounded batches, after the resumes.
+        try
         {
-            LogPurged(logger, purged);
+            var purged = await purger.PurgeAsync(time.GetUtcNow());
+            if (purged.Total > 0)
+            {
+                LogPurged(logger, purged.DeadLetters, purged.Actions, purged.Executions, purged.Sessions);
+            }
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            LogPurgeFailed(logger, ex);
         }
 
         return ids.Count;
@@ -55,8 +63,12 @@ public sealed partial class ActionRecoveryGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} resolved dead letter(s) past their retention")]
-    private static partial void LogPurged(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Retention deleted {DeadLetters} dead letter(s), {Actions} action(s), {Executions} execution record(s), {Sessions} idle session(s)")]
+    private static partial void LogPurged(ILogger logger, int deadLetters, int actions, int executions, int sessions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention purge failed; the next sweep tries again")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery sweep resumed {Count} unfinished action(s)")]
     private static partial void LogResumed(ILogger logger, int count);

@@ -3,7 +3,6 @@ using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Ledger;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Interfaces.Actions;
-using Sonia.Grains.Interfaces.Breakers;
 using Sonia.Grains.Interfaces.DeadLetters;
 using Sonia.Hosting.Correlation;
 
@@ -75,37 +74,8 @@ public sealed partial class DeadLetterGrain(
         return new ReplayResult(ReplayOutcome.Discarded, null, null, await reader.FindAsync(record.DlqId));
     }
 
-    private async Task<ReplayVerdict> VerdictAsync(DeadLetterView record)
-    {
-        var reasons = new List<string>();
-        if (record.Status == DeadLetterStatuses.Replayed)
-        {
-            reasons.Add($"already replayed as {record.ReplayActionId}");
-        }
-        else if (record.Status == DeadLetterStatuses.Discarded)
-        {
-            reasons.Add("discarded");
-        }
-
-        if (!actions.Tools.TryGetValue(record.Tool, out var tool))
-        {
-            reasons.Add($"tool '{record.Tool}' is no longer registered");
-            return new ReplayVerdict(record.DlqId, false, reasons);
-        }
-
-        using (var args = System.Text.Json.JsonDocument.Parse(record.Args))
-        {
-            reasons.AddRange(tool.Problems(args.RootElement).Select(p => $"args no longer valid: {p}"));
-        }
-
-        var breaker = await GrainFactory.GetGrain<ICircuitBreakerGrain>(tool.BreakerName).GetAsync();
-        if (breaker is { State: BreakerState.Isolated } || (breaker is { State: BreakerState.Open, OpenUntil: { } until } && until > time.GetUtcNow()))
-        {
-            reasons.Add($"breaker '{tool.BreakerName}' is {breaker.State.ToString().ToLowerInvariant()}");
-        }
-
-        return new ReplayVerdict(record.DlqId, reasons.Count == 0, reasons);
-    }
+    private async Task<ReplayVerdict> VerdictAsync(DeadLetterView record) =>
+        (await ReplayVerdicts.ForAsync(GrainFactory, actions, [record.Tool], time.GetUtcNow())).Judge(record);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {DlqId} of {ActionId} replayed as {ReplayActionId} by {Actor}")]
     private static partial void LogReplayed(ILogger logger, string dlqId, string actionId, string replayActionId, string actor);

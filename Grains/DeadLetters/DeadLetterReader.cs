@@ -9,6 +9,7 @@ namespace Sonia.Grains.DeadLetters;
 public sealed class DeadLetterReader(DatabaseOptions database)
 {
     private readonly LedgerSql _sql = LedgerSql.For(database.Provider);
+    private readonly DeadLetterSql _batch = DeadLetterSql.For(database.Provider);
     private readonly SqlRunner _runner = new(database);
 
     public async Task<DeadLetterView?> FindAsync(string dlqId, CancellationToken cancellationToken = default)
@@ -48,8 +49,35 @@ public sealed class DeadLetterReader(DatabaseOptions database)
         return counts;
     }
 
-    public Task<int> PurgeResolvedAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
-        _runner.ExecuteAsync(_sql.PurgeResolvedDeadLetters, cancellationToken, ("cutoff", cutoff));
+    /// <summary>
+    /// The next <paramref name="limit"/> records of a batch after <paramref name="after"/>, oldest first: unresolved ones, and
+    /// with <paramref name="resolvedSince"/> also those resolved since then.
+    /// </summary>
+    public async Task<IReadOnlyList<DeadLetterView>> PageAsync(
+        ReplayBatchSpec spec, ReplayCursor? after, DateTimeOffset? until, DateTimeOffset? resolvedSince, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        var rows = new List<DeadLetterView>(limit);
+        await _runner.QueryAsync(_batch.ReplayPage, r => rows.Add(Read(r)), cancellationToken,
+            [.. Filters(spec, until), ("resolved_since", SqlValues.Time(resolvedSince)), ("after_created_at", SqlValues.Time(after?.CreatedAt)),
+            ("after_dlq_id", after?.DlqId), ("limit", limit)]);
+        return rows;
+    }
+
+    /// <summary>How many unresolved records a batch with <paramref name="spec"/> takes, up to <paramref name="until"/>.</summary>
+    public async Task<int> CountReplayableAsync(ReplayBatchSpec spec, DateTimeOffset? until, CancellationToken cancellationToken = default)
+    {
+        var count = 0;
+        await _runner.QueryAsync(_batch.CountReplayable, r => count = Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture),
+            cancellationToken, [.. Filters(spec, until)]);
+        return count;
+    }
+
+    private static (string Name, object? Value)[] Filters(ReplayBatchSpec spec, DateTimeOffset? until) =>
+    [
+        ("failure_class", spec.FailureClass), ("tool", spec.Tool), ("since", SqlValues.Time(spec.Since)),
+        ("ids", spec.Ids is { Count: > 0 } ids ? System.Text.Json.JsonSerializer.Serialize(ids) : null), ("until_created_at", SqlValues.Time(until)),
+    ];
 
     private static bool Matches(DeadLetterView d, DeadLetterQuery q) =>
         (q.Status is null || d.Status == q.Status)
@@ -62,3 +90,7 @@ public sealed class DeadLetterReader(DatabaseOptions database)
         r.GetInt32(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), SqlValues.ReadTime(r, 11),
         SqlValues.ReadNullableTime(r, 12), SqlValues.ReadNullableString(r, 13), SqlValues.ReadNullableString(r, 14), SqlValues.ReadNullableString(r, 15));
 }
+
+/// <summary>Where a walk over the queue stands: the last record taken, in (created_at, dlq_id) order.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.replay-cursor")]
+public sealed record class ReplayCursor([property: Id(0)] DateTimeOffset CreatedAt, [property: Id(1)] string DlqId);

@@ -9,9 +9,11 @@ namespace Sonia.Grains.DeadLetters;
 
 /// <inheritdoc cref="IReplayJobGrain"/>
 /// <remarks>
-/// One record per timer tick, the tick period being the rate limit; progress is written after every record.
-/// A reminder brings the job back after a crash; a record replayed just before the crash (but not yet counted)
-/// answers "already resolved by this job" and is counted as replayed, so each record is replayed exactly once.
+/// One record per timer tick, the tick period being the rate limit; progress is written after every record. The job
+/// walks the queue oldest first by keyset over (created_at, dlq_id), a page at a time, so it covers the whole queue.
+/// A reminder brings the job back after a crash; a record replayed just before the crash (but not yet counted) is
+/// read again (resolved since the job started), answers "already resolved by this job" and is counted as replayed,
+/// so each record is replayed exactly once. A job that cannot run ends as failed, with its reason, and stays so.
 /// </remarks>
 public sealed partial class ReplayJobGrain(
     [PersistentState(stateName: "replay-job", storageName: SoniaStorage.Name)] IPersistentState<ReplayJobState> state,
@@ -24,18 +26,18 @@ public sealed partial class ReplayJobGrain(
     private const string Replayed = "replayed";
     private const string Skipped = "skipped";
     private const string Failed = "failed";
+    private const int PageSize = 100;
+    private readonly Queue<DeadLetterView> _page = new();
     private IGrainTimer? _timer;
 
     private string Actor => $"job:{this.GetPrimaryKeyString()}";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.RecordExists && state.State.Status == ReplayJobState.Running)
         {
-            StartTicking();
+            await StartTickingAsync();
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<ReplayJobView> StartAsync(ReplayBatchSpec spec)
@@ -45,18 +47,27 @@ public sealed partial class ReplayJobGrain(
             return View();
         }
 
-        var records = await DeadLetterQueryGrain.SelectAsync(reader, spec);
+        var now = time.GetUtcNow();
         state.State = new ReplayJobState
         {
             Spec = spec,
-            Ids = records.Select(r => r.DlqId).ToList(),
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
+            Until = now,
             CorrelationId = CorrelationId.Current ?? CorrelationId.NewSystemId(),
         };
+
+        if (ReplayRates.Problem(spec.MaxPerSecond) is { } problem)
+        {
+            // Refused before anything runs or any reminder exists: the job is recorded as failed, with why.
+            await FailAsync(problem);
+            return View();
+        }
+
+        state.State.Total = await reader.CountReplayableAsync(spec, now);
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, actions.RecoveryInterval, actions.RecoveryInterval);
-        LogStarted(logger, this.GetPrimaryKeyString(), state.State.Ids.Count, spec.MaxPerSecond);
-        StartTicking();
+        LogStarted(logger, this.GetPrimaryKeyString(), state.State.Total, spec.MaxPerSecond);
+        await StartTickingAsync();
         return View();
     }
 
@@ -74,26 +85,39 @@ public sealed partial class ReplayJobGrain(
             state.State.Status = ReplayJobState.Cancelled;
             state.State.FinishedAt = time.GetUtcNow();
             await FinishAsync();
-            LogCancelled(logger, this.GetPrimaryKeyString(), actor, state.State.Done, state.State.Ids.Count);
+            LogCancelled(logger, this.GetPrimaryKeyString(), actor, state.State.Done, Total());
         }
 
         return View();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (state.RecordExists && state.State.Status == ReplayJobState.Running && _timer is null)
+        if (state.RecordExists && state.State.Status == ReplayJobState.Running)
         {
-            StartTicking();
+            if (_timer is null)
+            {
+                await StartTickingAsync();
+            }
+
+            return;
         }
 
-        return Task.CompletedTask;
+        // Nothing left to bring back: a reminder outliving its job must not wake it every interval forever.
+        await UnregisterAsync();
     }
 
-    private void StartTicking()
+    private async Task StartTickingAsync()
     {
-        var period = TimeSpan.FromSeconds(1 / state.State.Spec!.MaxPerSecond);
-        _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.Zero, period) { KeepAlive = true });
+        var rate = state.State.Spec?.MaxPerSecond ?? 0;
+        if (ReplayRates.Problem(rate) is { } problem)
+        {
+            // A job saved before rates were checked: end it instead of failing at every activation and reminder.
+            await FailAsync(problem);
+            return;
+        }
+
+        _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.Zero, ReplayRates.Period(rate)) { KeepAlive = true });
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
@@ -104,7 +128,8 @@ public sealed partial class ReplayJobGrain(
             return;
         }
 
-        if (job.Done >= job.Ids.Count)
+        var next = await NextAsync(job, cancellationToken);
+        if (next is not { } dlqId)
         {
             job.Status = ReplayJobState.Completed;
             job.FinishedAt = time.GetUtcNow();
@@ -114,7 +139,6 @@ public sealed partial class ReplayJobGrain(
         }
 
         CorrelationOutgoingFilter.Restore(job.CorrelationId);
-        var dlqId = job.Ids[job.Done];
         ReplayJobItem item;
         try
         {
@@ -134,7 +158,43 @@ public sealed partial class ReplayJobGrain(
         }
 
         job.Items.Add(item);
+        if (!job.IsLegacy)
+        {
+            var taken = _page.Dequeue();
+            job.After = new ReplayCursor(taken.CreatedAt, taken.DlqId);
+        }
+
         await state.WriteStateAsync(cancellationToken);
+    }
+
+    /// <summary>The next record's id without taking it; null when the walk is over.</summary>
+    private async Task<string?> NextAsync(ReplayJobState job, CancellationToken cancellationToken)
+    {
+        if (job.IsLegacy)
+        {
+            return job.Done < job.Ids.Count ? job.Ids[job.Done] : null;
+        }
+
+        if (_page.Count == 0)
+        {
+            // Records resolved since the job started are read too: one this job replayed just before a crash is counted.
+            var page = await reader.PageAsync(job.Spec!, job.After, job.Until, resolvedSince: job.CreatedAt, PageSize, cancellationToken);
+            foreach (var record in page)
+            {
+                _page.Enqueue(record);
+            }
+        }
+
+        return _page.TryPeek(out var next) ? next.DlqId : null;
+    }
+
+    private async Task FailAsync(string reason)
+    {
+        state.State.Status = ReplayJobState.Failed;
+        state.State.Reason = reason;
+        state.State.FinishedAt = time.GetUtcNow();
+        await FinishAsync();
+        LogFailed(logger, this.GetPrimaryKeyString(), reason);
     }
 
     private async Task FinishAsync()
@@ -142,17 +202,24 @@ public sealed partial class ReplayJobGrain(
         _timer?.Dispose();
         _timer = null;
         await state.WriteStateAsync();
+        await UnregisterAsync();
+    }
+
+    private async Task UnregisterAsync()
+    {
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
     }
 
+    private int Total() => state.State.IsLegacy ? state.State.Ids.Count : Math.Max(state.State.Total, state.State.Done);
+
     private ReplayJobView View()
     {
         var job = state.State;
-        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, job.Ids.Count, job.Done, job.Count(Replayed), job.Count(Failed), job.Count(Skipped),
-            job.Spec?.MaxPerSecond ?? 0, job.CreatedAt, job.FinishedAt, job.CorrelationId, job.Items.ToList());
+        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, Total(), job.Done, job.Count(Replayed), job.Count(Failed), job.Count(Skipped),
+            job.Spec?.MaxPerSecond ?? 0, job.CreatedAt, job.FinishedAt, job.CorrelationId, job.Items.ToList(), job.Reason);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} started: {Total} record(s) at most {MaxPerSecond}/s")]
@@ -160,6 +227,9 @@ public sealed partial class ReplayJobGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} completed: {Succeeded} replayed, {Skipped} skipped, {Failed} failed")]
     private static partial void LogCompleted(ILogger logger, string jobId, int succeeded, int skipped, int failed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Replay job {JobId} failed and will not run: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} cancelled by {Actor} after {Done} of {Total}")]
     private static partial void LogCancelled(ILogger logger, string jobId, string actor, int done, int total);

@@ -6,6 +6,7 @@ using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
+using Sonia.Grains.Retention;
 using Sonia.Grains.Storage;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
@@ -55,6 +56,7 @@ public static class SoniaSiloBuilderExtensions
         var actions = ActionsOptions.Bind(configuration);
         silo.Services.AddSoniaBreakers(configuration, actions.BreakerNames());
         silo.Services.AddSoniaActions(configuration, actions, database);
+        silo.Services.AddSoniaRetention(configuration, database);
 
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));
