@@ -21,8 +21,8 @@ public static class SoniaSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddSonia(this ISiloBuilder silo, IConfiguration configuration, bool configureClustering = true)
     {
-        var database = OptionsValidation.BindValidated<DatabaseOptions>(configuration, DatabaseOptions.SectionName);
-        var cluster = OptionsValidation.BindValidated<SoniaClusterOptions>(configuration, SoniaClusterOptions.SectionName);
+        var database = OptionsValidation.BindValidated(configuration, DatabaseOptions.SectionName, new DatabaseOptionsValidator());
+        var cluster = OptionsValidation.BindValidated(configuration, SoniaClusterOptions.SectionName, new SoniaClusterOptionsValidator());
 
         if (configureClustering && cluster.Clustering == ClusteringMode.AdoNet)
         {
