@@ -21,7 +21,7 @@ public static class ActionServiceCollectionExtensions
         services.AddSingleton(new ActionReader(database));
         services.AddSingleton(new Sonia.Grains.DeadLetters.DeadLetterReader(database));
         services.AddHttpClient();
-        services.AddSingleton(sp => new ExecutorRouter(actions, database, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ExecutorRouter(actions, database, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ActionRecoveryStarter>();
         return services;
     }
