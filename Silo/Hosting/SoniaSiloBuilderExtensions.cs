@@ -6,6 +6,7 @@ using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
+using Sonia.Grains.Health;
 using Sonia.Grains.Storage;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
@@ -52,6 +53,7 @@ public static class SoniaSiloBuilderExtensions
 
         silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         silo.Services.AddSingleton<DatabaseProbe>();
+        silo.Services.AddSingleton(OptionsValidation.BindValidated(configuration, HealthOptions.SectionName, new HealthOptionsValidator()));
         var actions = ActionsOptions.Bind(configuration);
         silo.Services.AddSoniaBreakers(configuration, actions.BreakerNames());
         silo.Services.AddSoniaActions(configuration, actions, database);
