@@ -15,19 +15,19 @@ public sealed class ActionsOptions
     public const string SectionName = "Sonia:Actions";
 
     /// <summary>Pending confirmations expire after this long.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How often the recovery sweep looks for unfinished actions nobody is working on.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long past its next expected write an action's owner is trusted to still be alive.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Replayed and discarded dead letters are deleted this long after they were resolved; unresolved ones never are.</summary>
-    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "3650.00:00:00")]
     public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(30);
 
     public IReadOnlyDictionary<string, ToolDefinition> Tools { get; init; } = new Dictionary<string, ToolDefinition>();

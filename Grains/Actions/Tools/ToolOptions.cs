@@ -17,7 +17,7 @@ public sealed class ToolOptions
     public bool RequiresConfirmation { get; set; }
 
     /// <summary>Overrides <see cref="ActionsOptions.ConfirmationTimeout"/> for this tool.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan? ConfirmationTimeout { get; set; }
 
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
