@@ -26,8 +26,8 @@ public static class SiloProgram
 
         try
         {
-            var database = OptionsValidation.BindValidated<DatabaseOptions>(builder.Configuration, DatabaseOptions.SectionName);
-            var cluster = OptionsValidation.BindValidated<SoniaClusterOptions>(builder.Configuration, SoniaClusterOptions.SectionName);
+            var database = OptionsValidation.BindValidated(builder.Configuration, DatabaseOptions.SectionName, new DatabaseOptionsValidator());
+            var cluster = OptionsValidation.BindValidated(builder.Configuration, SoniaClusterOptions.SectionName, new SoniaClusterOptionsValidator());
             switch (command)
             {
                 case "migrate":

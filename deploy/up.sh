@@ -10,6 +10,7 @@
 #                     running; stop it later with ./deploy/down.sh
 #   --data-dir DIR    state folder (default ./.data at the repo root, or
 #                     $SONIA_DATA_DIR); holds postgres/, run/*.pid, *.out logs
+#                     and every process's JSON Lines log under logs/
 #   --silo-port N     Orleans silo-to-silo port (default 11111)
 #   --gateway-port N  Orleans client gateway port (default 30000)
 #   --pg-port N       PostgreSQL port (default: the one recorded in
@@ -251,7 +252,8 @@ fi
 
 say "starting gateway on http://127.0.0.1:$HTTP_PORT"
 cd "$(dirname "$GATEWAY_DLL")"
-ASPNETCORE_URLS="http://127.0.0.1:$HTTP_PORT" "${launcher[@]}" dotnet "$GATEWAY_DLL" </dev/null >"$GATEWAY_OUT" 2>&1 &
+# The data folder too, or the gateway's JSON Lines log lands under the build output.
+Sonia__DataPath="$DATA_DIR" ASPNETCORE_URLS="http://127.0.0.1:$HTTP_PORT" "${launcher[@]}" dotnet "$GATEWAY_DLL" </dev/null >"$GATEWAY_OUT" 2>&1 &
 GATEWAY_PID=$!
 cd "$SONIA_REPO_ROOT"
 printf '%s\n' "$GATEWAY_PID" >"$GATEWAY_PIDFILE"

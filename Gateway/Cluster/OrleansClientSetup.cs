@@ -9,9 +9,9 @@ public static class OrleansClientSetup
 {
     public static WebApplicationBuilder AddSoniaClusterClient(this WebApplicationBuilder builder)
     {
-        var cluster = OptionsValidation.BindValidated<SoniaClusterOptions>(builder.Configuration, SoniaClusterOptions.SectionName);
+        var cluster = OptionsValidation.BindValidated(builder.Configuration, SoniaClusterOptions.SectionName, new SoniaClusterOptionsValidator());
         var database = cluster.Clustering == ClusteringMode.AdoNet
-            ? OptionsValidation.BindValidated<DatabaseOptions>(builder.Configuration, DatabaseOptions.SectionName)
+            ? OptionsValidation.BindValidated(builder.Configuration, DatabaseOptions.SectionName, new DatabaseOptionsValidator())
             : null;
 
         builder.UseOrleansClient(client =>

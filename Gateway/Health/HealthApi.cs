@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Sonia.Gateway.Correlation;
 using Sonia.Grains.Interfaces.Health;
 
 namespace Sonia.Gateway.Health;
 
 /// <summary><c>/healthz</c> (the process is alive), <c>/readyz</c> (cluster and database answer), <c>/v1/health</c> (details).</summary>
-public static class HealthApi
+public static partial class HealthApi
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
@@ -16,21 +17,24 @@ public static class HealthApi
         return app;
     }
 
-    public static async Task<Results<Ok<AliveResponse>, ProblemHttpResult>> ReadyAsync(IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AliveResponse>, ProblemHttpResult>> ReadyAsync(
+        IClusterClient cluster, TimeProvider time, ILoggerFactory logs, HttpContext context, CancellationToken cancellationToken)
     {
-        var report = await CheckAsync(cluster, time, cancellationToken);
+        var report = await CheckAsync(cluster, time, logs, context, cancellationToken);
         return report.Healthy
             ? TypedResults.Ok(new AliveResponse("ready"))
             : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: Describe(report));
     }
 
-    public static async Task<JsonHttpResult<HealthReport>> HealthAsync(IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<HealthReport>> HealthAsync(
+        IClusterClient cluster, TimeProvider time, ILoggerFactory logs, HttpContext context, CancellationToken cancellationToken)
     {
-        var report = await CheckAsync(cluster, time, cancellationToken);
+        var report = await CheckAsync(cluster, time, logs, context, cancellationToken);
         return TypedResults.Json(report, statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<HealthReport> CheckAsync(IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<HealthReport> CheckAsync(
+        IClusterClient cluster, TimeProvider time, ILoggerFactory logs, HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
@@ -40,16 +44,31 @@ public static class HealthApi
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
         {
-            // The cluster itself did not answer: nothing is known about the database either.
-            var unknown = new ComponentHealth("database", false, 0, "not checked: cluster unreachable");
-            return new HealthReport(false, time.GetUtcNow(), [], unknown) { ClusterError = $"{ex.GetType().Name}: {ex.Message}" };
+            return Unreachable(ex, time, logs.CreateLogger(typeof(HealthApi).FullName!), CorrelationMiddleware.Of(context));
         }
     }
 
+    /// <summary>
+    /// The report when the cluster itself did not answer. Exception text names hosts and internals: it goes to the
+    /// log under the request's correlation id, and the caller gets a short reason and that id.
+    /// </summary>
+    public static HealthReport Unreachable(Exception exception, TimeProvider time, ILogger logger, string correlationId)
+    {
+        LogClusterUnreachable(logger, correlationId, exception);
+        var reason = exception is TimeoutException
+            ? $"cluster unreachable: no answer within {CheckTimeout.TotalSeconds:0} s"
+            : "cluster unreachable";
+        var unknown = new ComponentHealth("database", false, 0, "not checked: cluster unreachable");
+        return new HealthReport(false, time.GetUtcNow(), [], unknown) { ClusterError = $"{reason} (correlation id {correlationId})" };
+    }
+
     private static string Describe(HealthReport report) =>
-        report.ClusterError is { } error ? $"cluster unreachable ({error})"
+        report.ClusterError is { } error ? error
         : !report.Database.Healthy ? $"database unhealthy ({report.Database.Error})"
         : "no active silo";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check {CorrelationId}: the cluster did not answer")]
+    private static partial void LogClusterUnreachable(ILogger logger, string correlationId, Exception exception);
 
     public sealed record AliveResponse(string Status);
 }

@@ -8,9 +8,13 @@ public sealed record class HealthReport(
     [property: Id(2)] IReadOnlyList<SiloHealth> Silos,
     [property: Id(3)] ComponentHealth Database)
 {
-    /// <summary>Set by the gateway when the cluster itself could not be asked.</summary>
+    /// <summary>Set by the gateway when the cluster itself could not be asked: a short reason, never exception text.</summary>
     [Id(4)]
     public string? ClusterError { get; init; }
+
+    /// <summary>How old the result was when it was served, in seconds; checks run in the background on an interval.</summary>
+    [Id(5)]
+    public double AgeSeconds { get; init; }
 }
 
 /// <summary>One silo as the membership table sees it.</summary>
@@ -20,7 +24,7 @@ public sealed record class SiloHealth(
     [property: Id(1)] string Name,
     [property: Id(2)] string Status);
 
-/// <summary>A dependency probed by a real call.</summary>
+/// <summary>A dependency probed by a real call; <see cref="Error"/> is a short reason, the detail is in the silo's log.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.component-health")]
 public sealed record class ComponentHealth(
     [property: Id(0)] string Name,

@@ -16,12 +16,12 @@ public static class ActionServiceCollectionExtensions
     public static IServiceCollection AddSoniaActions(this IServiceCollection services, IConfiguration configuration, ActionsOptions actions, DatabaseOptions database)
     {
         services.AddSingleton(actions);
-        services.AddSingleton(OptionsValidation.BindValidated<LedgerOptions>(configuration, LedgerOptions.SectionName));
+        services.AddSingleton(OptionsValidation.BindValidated(configuration, LedgerOptions.SectionName, new LedgerOptionsValidator()));
         services.AddSingleton(sp => new ActionLedger(database, sp.GetRequiredService<LedgerOptions>(), sp.GetRequiredService<ILogger<ActionLedger>>()));
         services.AddSingleton(new ActionReader(database));
         services.AddSingleton(new Sonia.Grains.DeadLetters.DeadLetterReader(database));
         services.AddHttpClient();
-        services.AddSingleton(sp => new ExecutorRouter(actions, database, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ExecutorRouter(actions, database, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ActionRecoveryStarter>();
         return services;
     }

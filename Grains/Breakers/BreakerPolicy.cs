@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Sonia.Grains.Breakers;
 
@@ -14,15 +15,18 @@ public sealed class BreakerPolicy : IValidatableObject
     public int MinimumThroughput { get; set; } = 10;
 
     /// <summary>The time-based sliding window.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A call slower than this is a slow call; null turns slow-call detection off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan? SlowCallDuration { get; set; }
 
     /// <summary>Whether slow calls count as failures for <see cref="FailureRatio"/>.</summary>
     public bool SlowCallsAreFailures { get; set; } = true;
 
     /// <summary>How long the first opening lasts.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Each consecutive opening lasts this many times longer than the one before (1 = fixed).</summary>
@@ -30,6 +34,7 @@ public sealed class BreakerPolicy : IValidatableObject
     public double BreakDurationGrowthFactor { get; set; } = 2.0;
 
     /// <summary>The longest an opening may last, however many came before.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan MaxBreakDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Calls let through in half-open; their failure ratio decides close or reopen.</summary>
@@ -37,6 +42,7 @@ public sealed class BreakerPolicy : IValidatableObject
     public int HalfOpenProbes { get; set; } = 3;
 
     /// <summary>A probe permit that has not reported back within this time is given out again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The break after <paramref name="consecutiveOpenings"/> openings in a row (1 = the first).</summary>
@@ -49,29 +55,14 @@ public sealed class BreakerPolicy : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (SamplingDuration < TimeSpan.FromSeconds(1) || SamplingDuration > TimeSpan.FromHours(1))
-        {
-            yield return new ValidationResult("SamplingDuration must be between 1 second and 1 hour.", [nameof(SamplingDuration)]);
-        }
-
-        if (SlowCallDuration is { } slow && slow <= TimeSpan.Zero)
-        {
-            yield return new ValidationResult("SlowCallDuration must be positive when set.", [nameof(SlowCallDuration)]);
-        }
-
-        if (BreakDuration < TimeSpan.FromMilliseconds(100))
-        {
-            yield return new ValidationResult("BreakDuration must be at least 100 ms.", [nameof(BreakDuration)]);
-        }
-
         if (MaxBreakDuration < BreakDuration)
         {
-            yield return new ValidationResult("MaxBreakDuration must not be shorter than BreakDuration.", [nameof(MaxBreakDuration)]);
-        }
-
-        if (ProbeTimeout < TimeSpan.FromSeconds(1))
-        {
-            yield return new ValidationResult("ProbeTimeout must be at least 1 second.", [nameof(ProbeTimeout)]);
+            yield return new ValidationResult(
+                $"{validationContext.DisplayName}: MaxBreakDuration must not be shorter than BreakDuration.", [nameof(MaxBreakDuration)]);
         }
     }
 }
+
+/// <summary>Checks one dependency's policy from its data annotations.</summary>
+[OptionsValidator]
+public sealed partial class BreakerPolicyValidator : IValidateOptions<BreakerPolicy>;

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Sonia.Hosting.Cluster;
 
 namespace Sonia.Grains.Breakers;
@@ -14,9 +16,11 @@ public sealed class BreakersOptions
     public static readonly string[] BuiltInDependencies = ["memory", "router", "executor"];
 
     /// <summary>How often a silo sends the outcomes it counted to the breaker grains.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>How often a silo renews its subscription to breaker changes (and re-reads every state).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     public IReadOnlyDictionary<string, BreakerPolicy> Policies { get; init; } = new Dictionary<string, BreakerPolicy>();
@@ -41,23 +45,18 @@ public sealed class BreakersOptions
             var policy = new BreakerPolicy();
             OptionsValidation.Bind(section.GetSection("Defaults"), policy, $"{SectionName}:Defaults");
             OptionsValidation.Bind(section.GetSection($"Dependencies:{name}"), policy, $"{SectionName}:Dependencies:{name}");
-            OptionsValidation.Validate(policy, $"breaker policy of '{name}'");
+            OptionsValidation.Validate(policy, $"{SectionName}:Dependencies:{name}", new BreakerPolicyValidator());
 
             policies[name] = policy;
         }
 
         var options = new BreakersOptions { Policies = policies };
         OptionsValidation.Bind(section, options, SectionName);
-        if (options.FlushInterval < TimeSpan.FromMilliseconds(10) || options.FlushInterval > TimeSpan.FromSeconds(10))
-        {
-            throw new StartupException($"{SectionName}:FlushInterval must be between 10 ms and 10 s.");
-        }
-
-        if (options.RefreshInterval < TimeSpan.FromSeconds(1))
-        {
-            throw new StartupException($"{SectionName}:RefreshInterval must be at least 1 s.");
-        }
-
+        OptionsValidation.Validate(options, SectionName, new BreakersOptionsValidator());
         return options;
     }
 }
+
+/// <summary>Checks the breakers' own settings from their data annotations; each policy is checked on its own.</summary>
+[OptionsValidator]
+public sealed partial class BreakersOptionsValidator : IValidateOptions<BreakersOptions>;

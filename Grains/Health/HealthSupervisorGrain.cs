@@ -1,29 +1,101 @@
+using Microsoft.Extensions.Logging;
 using Sonia.Grains.Interfaces.Health;
 using Sonia.Hosting.Database;
 
 namespace Sonia.Grains.Health;
 
-/// <inheritdoc cref="IHealthSupervisorGrain"/>
-public sealed class HealthSupervisorGrain(IGrainFactory grains, DatabaseProbe database, TimeProvider time)
+/// <summary>
+/// Checks silos and database on a timer and serves the latest result to every caller at once: a health check is
+/// never queued behind another, and a slow database slows one background check, not every <c>/readyz</c>.
+/// </summary>
+public sealed partial class HealthSupervisorGrain(
+    IGrainFactory grains, DatabaseProbe database, HealthOptions options, TimeProvider time, ILogger<HealthSupervisorGrain> logger)
     : Grain, IHealthSupervisorGrain
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+    private HealthReport? _latest;
+    private Task<HealthReport>? _running;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(_ => RefreshAsync(), new GrainTimerCreationOptions
+        {
+            DueTime = options.CheckInterval,
+            Period = options.CheckInterval,
+            Interleave = true,
+            KeepAlive = true,
+        });
+        return Task.CompletedTask;
+    }
 
     public async Task<HealthReport> CheckAsync()
     {
-        var management = grains.GetGrain<IManagementGrain>(0);
-        var hosts = await management.GetDetailedHosts(onlyActive: false);
-        var silos = hosts
-            .Where(h => h.Status != SiloStatus.Dead)
-            .Select(h => new SiloHealth(h.SiloAddress.ToParsableString(), h.SiloName, h.Status.ToString()))
-            .OrderBy(s => s.Address, StringComparer.Ordinal)
-            .ToList();
-
-        using var timeout = new CancellationTokenSource(ProbeTimeout);
-        var probe = await database.ProbeAsync(timeout.Token);
-        var db = new ComponentHealth("database", probe.Reachable, Math.Round(probe.Latency.TotalMilliseconds, 2), probe.Error);
-
-        var healthy = db.Healthy && silos.Any(s => s.Status == nameof(SiloStatus.Active));
-        return new HealthReport(healthy, time.GetUtcNow(), silos, db);
+        var report = _latest ?? await RefreshAsync();
+        var age = time.GetUtcNow() - report.CheckedAt;
+        var served = report with { AgeSeconds = Math.Round(Math.Max(0, age.TotalSeconds), 3) };
+        return age <= options.StaleAfter
+            ? served
+            : served with { Healthy = false, ClusterError = $"health checks stalled: the last result is {age.TotalSeconds:F0} s old" };
     }
+
+    /// <summary>Runs one check, or joins the one already running: callers that arrive together share it.</summary>
+    private Task<HealthReport> RefreshAsync()
+    {
+        if (_running is { IsCompleted: false } running)
+        {
+            return running;
+        }
+
+        return _running = RunCheckAsync();
+    }
+
+    private async Task<HealthReport> RunCheckAsync()
+    {
+        var silos = await SilosAsync();
+        using var timeout = new CancellationTokenSource(options.ProbeTimeout);
+        var probe = await database.ProbeAsync(timeout.Token);
+        if (!probe.Reachable)
+        {
+            // The driver's message names hosts, users and databases: it goes to the log, the caller gets a reason.
+            LogDatabaseUnhealthy(logger, probe.Error);
+        }
+
+        var db = new ComponentHealth("database", probe.Reachable, Math.Round(probe.Latency.TotalMilliseconds, 2),
+            probe.Reachable ? null : DatabaseReason(probe, timeout.IsCancellationRequested));
+        var healthy = db.Healthy && silos is not null && silos.Any(s => s.Status == nameof(SiloStatus.Active));
+        var report = new HealthReport(healthy, time.GetUtcNow(), silos ?? [], db)
+        {
+            ClusterError = silos is null ? "the membership table did not answer" : null,
+        };
+        _latest = report;
+        return report;
+    }
+
+    private async Task<List<SiloHealth>?> SilosAsync()
+    {
+        try
+        {
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false).WaitAsync(options.ProbeTimeout);
+            return hosts
+                .Where(h => h.Status != SiloStatus.Dead)
+                .Select(h => new SiloHealth(h.SiloAddress.ToParsableString(), h.SiloName, h.Status.ToString()))
+                .OrderBy(s => s.Address, StringComparer.Ordinal)
+                .ToList();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogMembershipFailed(logger, ex);
+            return null;
+        }
+    }
+
+    private string DatabaseReason(DatabaseProbeResult probe, bool timedOut) =>
+        timedOut || probe.Error?.StartsWith(nameof(TimeoutException), StringComparison.Ordinal) == true
+            ? $"no answer within {options.ProbeTimeout.TotalSeconds:0.#} s"
+            : "unreachable (details in the silo log)";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the database is unhealthy: {Detail}")]
+    private static partial void LogDatabaseUnhealthy(ILogger logger, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the membership table did not answer")]
+    private static partial void LogMembershipFailed(ILogger logger, Exception exception);
 }

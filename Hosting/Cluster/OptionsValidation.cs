@@ -1,18 +1,27 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Sonia.Hosting.Cluster;
 
-/// <summary>Binds and validates options before any host starts, so a bad value stops start-up with one clear line.</summary>
+/// <summary>
+/// Binds options with the configuration binder and validates them with their <c>[OptionsValidator]</c>-generated
+/// validator before any host starts, so a bad value stops start-up with one line naming the setting.
+/// </summary>
+/// <remarks>
+/// Each options class has a source-generated validator beside it. It checks every data annotation (a new property
+/// with <c>[Range]</c> is checked with no further code), runs <c>IValidatableObject</c>, and goes down into members
+/// marked <c>[ValidateObjectMembers]</c> / <c>[ValidateEnumeratedItems]</c>.
+/// </remarks>
 public static partial class OptionsValidation
 {
-    public static T BindValidated<T>(IConfiguration configuration, string section)
+    /// <summary>Binds <paramref name="section"/> onto a new <typeparamref name="T"/> and validates it with <paramref name="validator"/>.</summary>
+    public static T BindValidated<T>(IConfiguration configuration, string section, IValidateOptions<T> validator)
         where T : class, new()
     {
         var options = new T();
-        Bind(configuration.GetSection(section), options, $"configuration section {section}");
-        Validate(options, $"configuration section {section}");
+        Bind(configuration.GetSection(section), options, section);
+        Validate(options, section, validator);
         return options;
     }
 
@@ -25,17 +34,22 @@ public static partial class OptionsValidation
         }
         catch (InvalidOperationException ex)
         {
-            throw new StartupException($"{path} is invalid: {ex.Message}", ex);
+            throw new StartupException($"{path} is invalid: {OneLine(ex.Message)}", ex);
         }
     }
 
-    /// <summary>Checks the data annotations (and <see cref="IValidatableObject"/>) of <paramref name="target"/>.</summary>
-    public static void Validate(object target, string what)
+    /// <summary>
+    /// Validates <paramref name="options"/>, bound from the configuration section <paramref name="path"/>; a failure
+    /// throws <see cref="StartupException"/> naming each bad setting by its configuration key.
+    /// </summary>
+    public static void Validate<T>(T options, string path, IValidateOptions<T> validator)
+        where T : class
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(target, new ValidationContext(target), results, validateAllProperties: true))
+        var result = validator.Validate(path, options);
+        if (result.Failed)
         {
-            throw new StartupException($"{what} is invalid: {string.Join("; ", results.Select(r => r.ErrorMessage))}");
+            var failures = (result.Failures ?? [result.FailureMessage]).Select(f => Describe(f, path)).Distinct(StringComparer.Ordinal);
+            throw new StartupException($"{path} is invalid: {string.Join("; ", failures)}");
         }
     }
 
@@ -48,6 +62,29 @@ public static partial class OptionsValidation
         }
     }
 
+    /// <summary>
+    /// A generated validator names a member <c>{path}.Retry.MaxAttempts</c> and prefixes the failure with the bare
+    /// member name; an operator writes <c>{path}:Retry:MaxAttempts</c>, so that is the name the line gives.
+    /// </summary>
+    private static string Describe(string failure, string path)
+    {
+        var named = Regex.Replace(failure, Regex.Escape(path) + @"(?<members>(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?)+)",
+            m => path + m.Groups["members"].Value.Replace('.', ':'), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var bareMember = BareMemberPrefix().Match(named);
+        if (bareMember.Success && named.Contains(path, StringComparison.Ordinal))
+        {
+            named = named[bareMember.Length..];
+        }
+
+        // IValidatableObject results name their context "{path}.Validate"; they start with it, then the member.
+        return OneLine(named.Replace(":Validate: ", ":", StringComparison.Ordinal));
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
     [GeneratedRegex("^[a-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex ValidName();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_, ]*: ", RegexOptions.CultureInvariant)]
+    private static partial Regex BareMemberPrefix();
 }

@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Options;
 
 namespace Sonia.Hosting.Cluster;
 
 /// <summary>Identity and endpoints of the Orleans cluster, shared by silos and the gateway.</summary>
-public sealed class SoniaClusterOptions
+public sealed class SoniaClusterOptions : IValidatableObject
 {
     public const string SectionName = "Sonia:Cluster";
 
@@ -13,6 +15,7 @@ public sealed class SoniaClusterOptions
     [Required, RegularExpression("^[A-Za-z0-9._-]{1,64}$", ErrorMessage = "Sonia:Cluster:ServiceId must be 1-64 chars of [A-Za-z0-9._-].")]
     public string ServiceId { get; set; } = "sonia";
 
+    [EnumDataType(typeof(ClusteringMode))]
     public ClusteringMode Clustering { get; set; } = ClusteringMode.AdoNet;
 
     [Range(1, 65535)]
@@ -22,6 +25,7 @@ public sealed class SoniaClusterOptions
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>The address other silos and clients use to reach this silo; loopback by default.</summary>
+    [Required]
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>How often a gateway client re-reads the list of live silos, in seconds.</summary>
@@ -31,4 +35,17 @@ public sealed class SoniaClusterOptions
     /// <summary>How long a silo may miss liveness probes before the cluster declares it dead, in seconds.</summary>
     [Range(1, 600)]
     public int ProbeTimeoutSeconds { get; set; } = 5;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(AdvertisedAddress) && !IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            yield return new ValidationResult(
+                $"{validationContext.DisplayName}: AdvertisedAddress must be an IP address.", [nameof(AdvertisedAddress)]);
+        }
+    }
 }
+
+/// <summary>Checks the cluster settings from their data annotations.</summary>
+[OptionsValidator]
+public sealed partial class SoniaClusterOptionsValidator : IValidateOptions<SoniaClusterOptions>;

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using Microsoft.Data.SqlClient;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Sonia.Hosting.Database;
@@ -10,6 +11,7 @@ public sealed class DatabaseOptions
 {
     public const string SectionName = "Sonia:Database";
 
+    [EnumDataType(typeof(DatabaseProvider))]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.PostgreSql;
 
     /// <summary>Holds a password: never print it; messages name the database with <see cref="ConnectionStrings.Describe"/>.</summary>
@@ -92,3 +94,7 @@ public sealed class DatabaseOptions
         return builder.ConnectionString;
     }
 }
+
+/// <summary>Checks the database settings from their data annotations.</summary>
+[OptionsValidator]
+public sealed partial class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>;

@@ -12,7 +12,7 @@ public static class SoniaLogging
     /// <summary>Adds Serilog as the logging provider of a host; <paramref name="processName"/> names the file and the <c>silo</c> field.</summary>
     public static IServiceCollection AddSoniaLogging(this IServiceCollection services, IConfiguration configuration, string processName)
     {
-        var options = OptionsValidation.BindValidated<LoggingOptions>(configuration, LoggingOptions.SectionName);
+        var options = OptionsValidation.BindValidated(configuration, LoggingOptions.SectionName, new LoggingOptionsValidator());
         var path = Path.Combine(ResolveDirectory(configuration, options), SafeFileName(processName) + ".jsonl");
         services.AddSerilog(logger => logger
             .MinimumLevel.Information()

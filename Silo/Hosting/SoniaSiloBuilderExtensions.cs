@@ -6,6 +6,7 @@ using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
+using Sonia.Grains.Health;
 using Sonia.Grains.Retention;
 using Sonia.Grains.Storage;
 using Sonia.Hosting.Cluster;
@@ -22,8 +23,8 @@ public static class SoniaSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddSonia(this ISiloBuilder silo, IConfiguration configuration, bool configureClustering = true)
     {
-        var database = OptionsValidation.BindValidated<DatabaseOptions>(configuration, DatabaseOptions.SectionName);
-        var cluster = OptionsValidation.BindValidated<SoniaClusterOptions>(configuration, SoniaClusterOptions.SectionName);
+        var database = OptionsValidation.BindValidated(configuration, DatabaseOptions.SectionName, new DatabaseOptionsValidator());
+        var cluster = OptionsValidation.BindValidated(configuration, SoniaClusterOptions.SectionName, new SoniaClusterOptionsValidator());
 
         if (configureClustering && cluster.Clustering == ClusteringMode.AdoNet)
         {
@@ -53,6 +54,7 @@ public static class SoniaSiloBuilderExtensions
 
         silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         silo.Services.AddSingleton<DatabaseProbe>();
+        silo.Services.AddSingleton(OptionsValidation.BindValidated(configuration, HealthOptions.SectionName, new HealthOptionsValidator()));
         var actions = ActionsOptions.Bind(configuration);
         silo.Services.AddSoniaBreakers(configuration, actions.BreakerNames());
         silo.Services.AddSoniaActions(configuration, actions, database);

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sonia.Grains.Actions.Tools;
@@ -40,7 +42,8 @@ public sealed class HttpExecutor(HttpClient http, HttpExecutorOptions options) :
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            // Headers first: the body is read by hand, never past MaxResponseBytes.
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -49,8 +52,8 @@ public sealed class HttpExecutor(HttpClient http, HttpExecutorOptions options) :
 
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
             var status = (int)response.StatusCode;
+            var body = await ReadBoundedAsync(response, cancellationToken);
             if (response.IsSuccessStatusCode)
             {
                 return IsJson(body) ? body : JsonSerializer.Serialize(body);
@@ -61,6 +64,46 @@ public sealed class HttpExecutor(HttpClient http, HttpExecutorOptions options) :
                 ? new ExecutionRejectedException(summary)
                 : new ExecutionFailedException(FailureClasses.ExecutorError, summary);
         }
+    }
+
+    /// <summary>
+    /// Reads the body in chunks and stops at <see cref="HttpExecutorOptions.MaxResponseBytes"/>: an executor that
+    /// answers too much (or forever) costs at most that much memory, and the attempt is rejected, since asking
+    /// again would get the same answer.
+    /// </summary>
+    private async Task<string> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var limit = options.MaxResponseBytes;
+        if (response.Content.Headers.ContentLength is { } declared && declared > limit)
+        {
+            throw TooLarge($" (it declared {declared})");
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var body = new MemoryStream();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (body.Length + read > limit)
+                {
+                    throw TooLarge(string.Empty);
+                }
+
+                body.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+
+        ExecutionRejectedException TooLarge(string declared) =>
+            new($"executor answered {(int)response.StatusCode} with a body over the {limit}-byte limit{declared}; see MaxResponseBytes");
     }
 
     private static bool IsJson(string body)

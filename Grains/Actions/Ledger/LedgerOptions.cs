@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Sonia.Grains.Actions.Ledger;
 
@@ -14,3 +15,7 @@ public sealed class LedgerOptions
     [Range(1, 10000)]
     public int MaxBatch { get; set; } = 256;
 }
+
+/// <summary>Checks the ledger settings from their data annotations.</summary>
+[OptionsValidator]
+public sealed partial class LedgerOptionsValidator : IValidateOptions<LedgerOptions>;

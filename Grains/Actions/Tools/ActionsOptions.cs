@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using Json.Schema;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Sonia.Hosting.Cluster;
 
 namespace Sonia.Grains.Actions.Tools;
@@ -13,15 +15,19 @@ public sealed class ActionsOptions
     public const string SectionName = "Sonia:Actions";
 
     /// <summary>Pending confirmations expire after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How often the recovery sweep looks for unfinished actions nobody is working on.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long past its next expected write an action's owner is trusted to still be alive.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Replayed and discarded dead letters are deleted this long after they were resolved; unresolved ones never are.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "3650.00:00:00")]
     public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(30);
 
     public IReadOnlyDictionary<string, ToolDefinition> Tools { get; init; } = new Dictionary<string, ToolDefinition>();
@@ -50,12 +56,7 @@ public sealed class ActionsOptions
             var executor = new HttpExecutorOptions();
             OptionsValidation.Bind(child, executor, $"{SectionName}:Executors:{child.Key}");
             OptionsValidation.RequireName(child.Key, $"{SectionName}:Executors:{child.Key}", "name");
-            OptionsValidation.Validate(executor, $"executor '{child.Key}'");
-            if (!Uri.TryCreate(executor.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                throw new StartupException($"executor '{child.Key}': BaseUrl must be an absolute http(s) URL.");
-            }
-
+            OptionsValidation.Validate(executor, $"{SectionName}:Executors:{child.Key}", new HttpExecutorOptionsValidator());
             executors[child.Key] = executor;
         }
 
@@ -78,21 +79,10 @@ public sealed class ActionsOptions
         var definitions = new Dictionary<string, ToolDefinition>(StringComparer.Ordinal);
         foreach (var (name, tool) in tools)
         {
-            OptionsValidation.Validate(tool, $"tool '{name}'");
-            var problems = tool.Retry.Problems(name).ToList();
-            if (tool.Timeout <= TimeSpan.Zero)
-            {
-                problems.Add($"tool '{name}': Timeout must be positive");
-            }
-
+            OptionsValidation.Validate(tool, $"{SectionName}:Tools:{name}", new ToolOptionsValidator());
             if (tool.Executor != ToolOptions.BuiltInExecutorName && !executors.ContainsKey(tool.Executor))
             {
-                problems.Add($"tool '{name}': executor '{tool.Executor}' is not configured under {SectionName}:Executors");
-            }
-
-            if (problems.Count > 0)
-            {
-                throw new StartupException(string.Join("; ", problems));
+                throw new StartupException($"{SectionName}:Tools:{name}:Executor names '{tool.Executor}', which is not configured under {SectionName}:Executors.");
             }
 
             var drill = BuiltInTools.IsDrill(name) && tool.Executor == ToolOptions.BuiltInExecutorName;
@@ -102,10 +92,7 @@ public sealed class ActionsOptions
 
         var options = new ActionsOptions { Tools = definitions, Executors = executors, Drills = drills };
         OptionsValidation.Bind(section, options, SectionName);
-        if (options.ConfirmationTimeout <= TimeSpan.Zero || options.RecoveryInterval <= TimeSpan.Zero || options.LeaseDuration <= TimeSpan.Zero || options.DeadLetterRetention <= TimeSpan.Zero)
-        {
-            throw new StartupException($"{SectionName}: ConfirmationTimeout, RecoveryInterval, LeaseDuration and DeadLetterRetention must be positive.");
-        }
+        OptionsValidation.Validate(options, SectionName, new ActionsOptionsValidator());
 
         return options;
     }
@@ -118,7 +105,11 @@ public sealed class ActionsOptions
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
-            throw new StartupException($"tool '{tool}': ArgsSchema is not a valid JSON Schema: {ex.Message}", ex);
+            throw new StartupException($"{SectionName}:Tools:{tool}:ArgsSchema is not a valid JSON Schema: {ex.Message}", ex);
         }
     }
 }
+
+/// <summary>Checks the pipeline's own settings from their data annotations; tools and executors are checked one by one.</summary>
+[OptionsValidator]
+public sealed partial class ActionsOptionsValidator : IValidateOptions<ActionsOptions>;

@@ -4,13 +4,15 @@ using Sonia.Grains.Interfaces.Actions;
 namespace Sonia.Grains.Actions.Tools;
 
 /// <summary>How often and how patiently a tool is retried, and which failures are never retried.</summary>
-public sealed class RetryPolicy
+public sealed class RetryPolicy : IValidatableObject
 {
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;
 
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
 
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan BackoffCap { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Spread retries over [delay/2, delay] so that failures together do not retry together.</summary>
@@ -35,16 +37,17 @@ public sealed class RetryPolicy
     public bool MayRetry(string failureClass, int attemptsSoFar) =>
         attemptsSoFar < MaxAttempts && !NeverRetry.Contains(failureClass, StringComparer.Ordinal);
 
-    public IEnumerable<string> Problems(string tool)
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (BackoffBase < TimeSpan.Zero || BackoffCap < BackoffBase)
+        if (BackoffCap < BackoffBase)
         {
-            yield return $"tool '{tool}': Retry.BackoffBase must be >= 0 and Retry.BackoffCap >= BackoffBase";
+            yield return new ValidationResult($"{validationContext.DisplayName}: BackoffCap must not be shorter than BackoffBase.", [nameof(BackoffCap)]);
         }
 
         foreach (var failureClass in NeverRetry.Where(c => !FailureClasses.All.Contains(c)))
         {
-            yield return $"tool '{tool}': Retry.NeverRetry names unknown failure class '{failureClass}'";
+            yield return new ValidationResult(
+                $"{validationContext.DisplayName}: NeverRetry names unknown failure class '{failureClass}'.", [nameof(NeverRetry)]);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Sonia.Grains.Actions.Tools;
 
@@ -16,10 +17,13 @@ public sealed class ToolOptions
     public bool RequiresConfirmation { get; set; }
 
     /// <summary>Overrides <see cref="ActionsOptions.ConfirmationTimeout"/> for this tool.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan? ConfirmationTimeout { get; set; }
 
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    [ValidateObjectMembers]
     public RetryPolicy Retry { get; set; } = new();
 
     /// <summary>
@@ -36,13 +40,6 @@ public sealed class ToolOptions
     public const string BuiltInExecutorName = "builtin";
 }
 
-/// <summary>An HTTP executor: Sonia POSTs <c>{BaseUrl}/execute</c> with an <c>Idempotency-Key</c> header.</summary>
-public sealed class HttpExecutorOptions
-{
-    [Required]
-    public string BaseUrl { get; set; } = string.Empty;
-
-    /// <summary>Sent as a bearer token; never logged or returned.</summary>
-    [Sonia.Hosting.Database.Secret]
-    public string? ApiKey { get; set; }
-}
+/// <summary>Checks a tool's settings, its retry policy included, from their data annotations.</summary>
+[OptionsValidator]
+public sealed partial class ToolOptionsValidator : IValidateOptions<ToolOptions>;

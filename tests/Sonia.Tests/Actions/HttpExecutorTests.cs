@@ -21,6 +21,7 @@ public sealed class HttpExecutorTests(SoniaClusterFixture fixture)
         var request = Assert.Single(fixture.Executor.For(id));
         Assert.Equal(action.GetProperty("idempotency_key").GetString(), request.IdempotencyKey);
         Assert.Equal(correlationId, request.CorrelationId);
+        Assert.Equal("Bearer test-secret-api-key", request.Authorization);
         Assert.True(action.GetProperty("result").GetProperty("done").GetBoolean());
     }
 

@@ -41,6 +41,39 @@ public sealed class HealthApiTests(SoniaClusterFixture fixture)
     }
 
     [Fact]
+    public async Task HealthChecksQueued_200ConcurrentReadyz_AllAnswerWithinOneCheckInterval()
+    {
+        var checkInterval = new Sonia.Grains.Health.HealthOptions().CheckInterval;
+        using var warm = await fixture.Http.GetAsync("/readyz");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            using var response = await fixture.Http.GetAsync("/readyz");
+            return (response.StatusCode, Elapsed: System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var slowest = answers.Max(a => a.Elapsed);
+        Assert.True(slowest < checkInterval, $"the slowest of 200 /readyz took {slowest.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task HealthChecksQueued_ConcurrentCallers_ShareRecentChecks_AndSeeTheirAge()
+    {
+        var reports = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var response = await fixture.Http.GetAsync("/v1/health");
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }));
+
+        // One check serves everyone (two if a background refresh landed meanwhile), never one check per caller.
+        var checks = reports.Select(r => r.GetProperty("checked_at").GetDateTimeOffset()).Distinct().Count();
+        Assert.True(checks <= 2, $"{checks} separate checks answered 50 concurrent callers");
+        Assert.All(reports, r => Assert.InRange(r.GetProperty("age_seconds").GetDouble(), 0, 30));
+    }
+
+    [Fact]
     public async Task OpenApiDocument_ListsTheEndpoints()
     {
         using var response = await fixture.Http.GetAsync("/openapi/v1.json");

@@ -54,6 +54,8 @@ public sealed class StartupFailureTests
     [Theory]
     [InlineData("Sonia__Breakers__Defaults__FailureRatio", "5", "FailureRatio")]
     [InlineData("Sonia__Actions__Tools__echo__Retry__NeverRetry__0", "sometimes", "sometimes")]
+    [InlineData("Sonia__Actions__Tools__echo__Retry__MaxAttempts", "0", "Sonia:Actions:Tools:echo:Retry:MaxAttempts")]
+    [InlineData("Sonia__Actions__Tools__note.delete__ConfirmationTimeout", "-00:01:00", "Sonia:Actions:Tools:note.delete:ConfirmationTimeout")]
     public async Task InvalidPolicy_StopsStartupNamingIt(string setting, string value, string named)
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("badpolicy");

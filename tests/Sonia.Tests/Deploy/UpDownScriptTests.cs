@@ -30,6 +30,9 @@ public sealed class UpDownScriptTests
         {
             await Run(up);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+            // Every process logs under <data>/logs, the gateway included (it used to log under its build output).
+            Assert.True(File.Exists(Path.Combine(data, "logs", "gateway.jsonl")), "no gateway.jsonl under <data>/logs");
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "logs"), "silo-*.jsonl"));
             using var created = await http.PostAsync("/v1/sessions", null);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var session = await created.Content.ReadFromJsonAsync<JsonElement>();

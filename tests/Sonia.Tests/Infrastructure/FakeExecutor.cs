@@ -64,7 +64,7 @@ public sealed class FakeExecutor : IAsyncDisposable
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         var args = body["args"]!.AsObject();
         var received = new Received(key, body["action_id"]!.GetValue<string>(), body["attempt"]!.GetValue<int>(),
-            context.Request.Headers["X-Correlation-ID"].ToString(), body.ToJsonString());
+            context.Request.Headers["X-Correlation-ID"].ToString(), body.ToJsonString(), context.Request.Headers.Authorization.ToString());
         Requests.Enqueue(received);
         var mode = args["mode"]?.GetValue<string>() ?? "ok";
         var firstCall = Requests.Count(r => r.IdempotencyKey == key) == 1;
@@ -116,5 +116,5 @@ public sealed class FakeExecutor : IAsyncDisposable
         await context.Response.WriteAsync(json);
     }
 
-    public sealed record Received(string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body);
+    public sealed record Received(string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body, string Authorization);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Sonia.Grains.Retention;
+using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
 
 namespace Sonia.Tests.Retention;
@@ -22,7 +23,7 @@ public sealed class RetentionOptionsTests
     [Fact]
     public void TerminalActionRetention_ShorterThanTheIdempotencyWindow_IsRefused()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new()
+        var error = Assert.Throws<StartupException>(() => Resolve(new()
         {
             ["Sonia:Retention:TerminalActions"] = "2.00:00:00",
             ["Sonia:Retention:IdempotencyWindow"] = "3.00:00:00",
@@ -41,7 +42,7 @@ public sealed class RetentionOptionsTests
     [InlineData("MaxBatchesPerSweep", "0")]
     public void OutOfRangeSetting_IsRefused_NamingIt(string key, string value)
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [$"Sonia:Retention:{key}"] = value }));
+        var error = Assert.Throws<StartupException>(() => Resolve(new() { [$"Sonia:Retention:{key}"] = value }));
 
         Assert.Contains($"Sonia:Retention:{key}", error.Message, StringComparison.Ordinal);
     }
