@@ -4,6 +4,7 @@ using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Retention;
 using Sonia.Hosting.Database;
 using Sonia.Tests.Infrastructure;
+using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Sonia.Tests.Retention;
 
@@ -99,7 +100,7 @@ public sealed class RetentionPurgerTests
     }
 
     private static RetentionPurger Purger(DatabaseOptions database, RetentionOptions retention) =>
-        new(database, Options.Create(retention), new ActionsOptions(), Options.Create(new ClusterOptions { ServiceId = "svc" }));
+        new(database, MsOptions.Create(retention), new ActionsOptions(), MsOptions.Create(new ClusterOptions { ServiceId = "svc" }));
 
     private sealed class Rows(DatabaseOptions database)
     {
