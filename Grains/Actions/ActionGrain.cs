@@ -78,7 +78,7 @@ public sealed partial class ActionGrain(
         }
     }
 
-    public async Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey)
+    public async Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey, CancellationToken cancellationToken = default)
     {
         var requestHash = ActionHashes.Request(submission);
 
@@ -86,7 +86,7 @@ public sealed partial class ActionGrain(
         // let the insert's primary key say so, and read only then.
         if (_loading is not null && await LoadAsync() is { } existing)
         {
-            return SameRequest(existing, requestHash);
+            return SameRequest(existing, submission);
         }
 
         if (!options.Tools.TryGetValue(submission.Tool, out var tool))
@@ -124,24 +124,29 @@ public sealed partial class ActionGrain(
 
         try
         {
-            StartHistory();
             await WriteAsync(new LedgerChange(record, null,
             [
                 new AuditRow(record.ActionId, null, ActionStatuses.Accepted, now, submission.Actor, correlationId, $"tool {tool.Name}"),
                 new AuditRow(record.ActionId, ActionStatuses.Accepted, status, now, System, correlationId, confirm ? $"confirmation required by {record.ExpiresAt:O}" : null),
-            ]));
+            ]), refuseWhenBusy: true, cancellationToken);
+        }
+        catch (LedgerBusyException ex)
+        {
+            // Refused before anything was written, and never written later: the client may simply retry.
+            return new SubmitResult(SubmitOutcome.Busy, null, [ex.Message]);
         }
         catch (DuplicateIdempotencyKeyException)
         {
             // Another activation took the key first: answer as if we had been asked second.
             var winner = await reader.FindSubmissionAsync(idempotencyKey);
             DeactivateOnIdle();
-            return winner is null ? Invalid("idempotency key is in use") : SameRequest(winner, requestHash);
+            return winner is null ? Invalid("idempotency key is in use") : SameRequest(winner, submission);
         }
         catch (DuplicateActionException)
         {
+            // The row was written by an earlier activation: its trail is in SQL, read it on first use.
             _loading = null;
-            return await LoadAsync() is { } stored ? SameRequest(stored, requestHash) : Invalid("the action id is in use");
+            return await LoadAsync() is { } stored ? SameRequest(stored, submission) : Invalid("the action id is in use");
         }
 
         _loading = Task.CompletedTask;
@@ -249,30 +254,40 @@ public sealed partial class ActionGrain(
     private Task CommitAsync(ActionRecord next, ActionRecord previous, IReadOnlyList<AuditRow> audits, AttemptRow? attempt = null) =>
         WriteAsync(new LedgerChange(next, previous.Version, audits, attempt));
 
-    /// <summary>Commits a change of this action, then makes it this activation's state.</summary>
-    private async Task WriteAsync(LedgerChange change)
+    /// <summary>
+    /// Commits a change of this action, then makes it this activation's state. A new action starts its history only
+    /// once its insert is committed, so an insert that failed (a duplicate, a refusal) never leaves an empty trail.
+    /// </summary>
+    /// <param name="refuseWhenBusy">A client's submission: refused when the ledger is saturated, dropped once cancelled.</param>
+    private async Task WriteAsync(LedgerChange change, bool refuseWhenBusy = false, CancellationToken cancellationToken = default)
     {
-        await ledger.WriteAsync(change);
+        if (refuseWhenBusy)
+        {
+            await ledger.WriteNewAsync(change, cancellationToken);
+        }
+        else
+        {
+            await ledger.WriteAsync(change);
+        }
+
+        var id = this.GetPrimaryKeyString();
+        if (change is { IsInsert: true, Action: { } created } && created.ActionId == id)
+        {
+            (_audit, _attempts) = ([], []);
+        }
+
         _action = change.Action ?? _action;
         if (_action is { } now && ActionStatuses.IsTerminal(now.Status))
         {
             _ended?.TrySetResult();
         }
 
-        var id = this.GetPrimaryKeyString();
         _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));
         if (change.Attempt is { } attempt && _attempts is not null)
         {
             _attempts.RemoveAll(a => a.Attempt == attempt.Attempt);
             _attempts.Add(new AttemptView(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, attempt.Outcome, attempt.FailureClass, attempt.Error));
         }
-    }
-
-    /// <summary>A new action has no history yet: nothing to load when it is first read.</summary>
-    private void StartHistory()
-    {
-        _audit = [];
-        _attempts = [];
     }
 
     private static IReadOnlyList<string> Validate(ToolDefinition tool, string text, out JsonNode? args)
@@ -292,12 +307,22 @@ public sealed partial class ActionGrain(
             return ["args must be a JSON object"];
         }
 
+        try
+        {
+            // The confirmation hash is over RFC 8785 canonical JSON, which only I-JSON has.
+            JsonCanonicalizer.Canonicalize(text);
+        }
+        catch (JsonException ex)
+        {
+            return [$"args must be I-JSON (RFC 7493): {ex.Message}"];
+        }
+
         using var document = JsonDocument.Parse(text);
         return tool.Problems(document.RootElement);
     }
 
-    private static SubmitResult SameRequest(ActionRecord existing, string requestHash) =>
-        existing.RequestHash == requestHash
+    private static SubmitResult SameRequest(ActionRecord existing, ActionSubmission submission) =>
+        ActionHashes.IsSameRequest(existing.RequestHash, submission)
             ? new SubmitResult(SubmitOutcome.Existing, existing.ToView(), [])
             : new SubmitResult(SubmitOutcome.KeyConflict, existing.ToView(), ["the idempotency key was used with a different request"]);
 
