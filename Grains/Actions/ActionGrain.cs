@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Execution;
 using Sonia.Grains.Actions.Ledger;
@@ -25,7 +26,7 @@ public sealed partial class ActionGrain(
     ActionsOptions options,
     ExecutorRouter executors,
     ICircuitBreakers breakers,
-    TimeProvider time,
+    [FromKeyedServices(ActionClock.Key)] TimeProvider time,
     ILogger<ActionGrain> logger) : Grain, IActionGrain
 {
     private const string System = "system";

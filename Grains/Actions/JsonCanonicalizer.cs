@@ -22,7 +22,16 @@ public static class JsonCanonicalizer
     public static string Canonicalize(JsonElement element)
     {
         var output = new StringBuilder();
-        Write(element, output);
+        try
+        {
+            Write(element, output);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json reports an escaped lone surrogate ("\ud800") only when the string is read.
+            throw new JsonException($"not I-JSON: {ex.Message}", ex);
+        }
+
         return output.ToString();
     }
 

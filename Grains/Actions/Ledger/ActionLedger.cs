@@ -34,8 +34,13 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
     public LedgerSql Sql { get; }
 
-    /// <summary>Changes waiting for a writer now.</summary>
+    private long _abandoned;
+
+    /// <summary>Changes waiting for a writer now (abandoned ones included until a writer skips them).</summary>
     public int Queued => _queue.Reader.Count;
+
+    /// <summary>New actions dropped unwritten since start because their caller gave up or they waited too long.</summary>
+    public long Abandoned => Interlocked.Read(ref _abandoned);
 
     /// <summary>
     /// Completes once <paramref name="change"/> is committed; throws <see cref="LedgerConflictException"/> or
@@ -70,7 +75,8 @@ public sealed partial class ActionLedger : IAsyncDisposable
         deadline.CancelAfter(_options.MaxQueueWait);
         pending.AbandonOn(deadline.Token, () => cancellationToken.IsCancellationRequested
             ? new OperationCanceledException("the caller gave up before the change was written", cancellationToken)
-            : new LedgerBusyException($"no ledger writer was free within {_options.MaxQueueWait}"));
+            : new LedgerBusyException($"no ledger writer was free within {_options.MaxQueueWait}"),
+            () => Interlocked.Increment(ref _abandoned));
         if (!_queue.Writer.TryWrite(pending))
         {
             deadline.Dispose();

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.Data.SqlClient;
 using Npgsql;
 
@@ -16,7 +17,7 @@ public enum DuplicateKey
 /// Recognises duplicate keys by the engine's error codes, never by its (localised) wording: PostgreSQL's SQLSTATE
 /// 23505 with the constraint it names, SQL Server's error numbers 2627 (constraint) and 2601 (unique index).
 /// </summary>
-public static class DuplicateKeys
+public static partial class DuplicateKeys
 {
     public const string PostgresUniqueViolation = "23505";
     public const int SqlServerUniqueConstraint = 2627;
@@ -25,11 +26,6 @@ public static class DuplicateKeys
     public const string IdempotencyIndex = "ux_actions_idempotency_key";
     public const string PostgresActionsKey = "actions_pkey";
 
-    /// <summary>
-    /// SQL Server names the table's primary key itself (<c>PK__actions__…</c>), so a primary-key violation is known by
-    /// the object it names; object and index names are arguments of the message, the same in every language.
-    /// </summary>
-    private const string SqlServerActionsTable = "'sonia.actions'";
 
     public static DuplicateKey Classify(DbException exception) => exception switch
     {
@@ -53,7 +49,9 @@ public static class DuplicateKeys
                 return DuplicateKey.IdempotencyKey;
             }
 
-            if (error.Number == SqlServerUniqueConstraint && error.Message.Contains(SqlServerActionsTable, StringComparison.OrdinalIgnoreCase))
+            // SQL Server names the table's primary key itself (PK__actions__…), so its violation is known by the object it
+            // names: object and index names are arguments of the message, the same in every language, its words are not.
+            if (error.Number == SqlServerUniqueConstraint && ActionsTable().IsMatch(error.Message))
             {
                 return DuplicateKey.ActionId;
             }
@@ -61,4 +59,7 @@ public static class DuplicateKeys
 
         return DuplicateKey.None;
     }
+
+    [GeneratedRegex(@"sonia\.actions(?![A-Za-z0-9_])", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex ActionsTable();
 }

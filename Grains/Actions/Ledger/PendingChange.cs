@@ -19,7 +19,7 @@ internal sealed class PendingChange(LedgerChange change)
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Abandons the change when <paramref name="token"/> fires before a writer claimed it.</summary>
-    public void AbandonOn(CancellationToken token, Func<Exception> reason)
+    public void AbandonOn(CancellationToken token, Func<Exception> reason, Action abandoned)
     {
         if (token.CanBeCanceled)
         {
@@ -27,6 +27,7 @@ internal sealed class PendingChange(LedgerChange change)
             {
                 if (Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued)
                 {
+                    abandoned();
                     Done.TrySetException(reason());
                 }
             });

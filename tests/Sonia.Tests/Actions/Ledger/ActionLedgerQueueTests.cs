@@ -1,0 +1,162 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sonia.Grains.Actions.Ledger;
+using Sonia.Grains.Interfaces.Actions;
+using Sonia.Hosting.Database;
+using Sonia.Tests.Infrastructure;
+
+namespace Sonia.Tests.Actions.Ledger;
+
+/// <summary>
+/// The ledger's bounded queue, driven directly: one writer, one change per batch, one queue slot, and the writer held
+/// on a table lock taken by the test, so "queued", "full" and "abandoned" are states the test sets up, not races.
+/// </summary>
+public sealed class ActionLedgerQueueTests : IAsyncLifetime
+{
+    private DatabaseOptions _database = null!;
+
+    public async Task InitializeAsync() => _database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("ledgerq");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task UnboundedQueueDefect_FullQueue_RefusesANewActionAtOnce_AndNeverWritesIt()
+    {
+        await using var ledger = Ledger(TimeSpan.FromSeconds(20));
+        await using var lockHolder = await LockActionsAsync();
+        var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
+        await WriterBlockedAsync();
+        var queued = ledger.WriteNewAsync(Insert(out var queuedId), CancellationToken.None);
+
+        var refusedChange = Insert(out var refusedId);
+        var clock = Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<LedgerBusyException>(() => ledger.WriteNewAsync(refusedChange, CancellationToken.None));
+        clock.Stop();
+        await lockHolder.RollbackAsync();
+        await Task.WhenAll(running, queued);
+
+        Assert.Contains("full", refused.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"refusal took {clock.Elapsed}: it must not wait for room");
+        Assert.Equal(2, await CountAsync(runningId, queuedId));
+        Assert.Equal(0, await CountAsync(refusedId));
+    }
+
+    [Fact]
+    public async Task UncancellableQueueDefect_AWriteCancelledWhileQueued_IsNeverCommitted()
+    {
+        await using var ledger = Ledger(TimeSpan.FromSeconds(20));
+        await using var lockHolder = await LockActionsAsync();
+        var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
+        await WriterBlockedAsync();
+        using var caller = new CancellationTokenSource();
+        var cancelled = ledger.WriteNewAsync(Insert(out var cancelledId), caller.Token);
+
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        await lockHolder.RollbackAsync();
+        await running;
+        // The writer reaches the abandoned change before this one (one writer, first in first out).
+        await ledger.WriteNewAsync(Insert(out var laterId), CancellationToken.None);
+
+        Assert.Equal(1, ledger.Abandoned);
+        Assert.Equal(2, await CountAsync(runningId, laterId));
+        Assert.Equal(0, await CountAsync(cancelledId));
+    }
+
+    [Fact]
+    public async Task UncancellableQueueDefect_AWriteQueuedPastMaxQueueWait_IsRefusedAsBusy_AndNeverCommitted()
+    {
+        await using var ledger = Ledger(TimeSpan.FromMilliseconds(300));
+        await using var lockHolder = await LockActionsAsync();
+        var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
+        await WriterBlockedAsync();
+
+        var lateChange = Insert(out var lateId);
+        var late = await Assert.ThrowsAsync<LedgerBusyException>(() => ledger.WriteNewAsync(lateChange, CancellationToken.None));
+        await lockHolder.RollbackAsync();
+        await running;
+        await ledger.WriteNewAsync(Insert(out var laterId), CancellationToken.None);
+
+        Assert.Contains("within", late.Message, StringComparison.Ordinal);
+        Assert.Equal(2, await CountAsync(runningId, laterId));
+        Assert.Equal(0, await CountAsync(lateId));
+    }
+
+    [Fact]
+    public async Task ChangesOfExistingActions_WaitForRoom_InsteadOfBeingRefused()
+    {
+        await using var ledger = Ledger(TimeSpan.FromMilliseconds(300));
+        await using var lockHolder = await LockActionsAsync();
+        var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
+        await WriterBlockedAsync();
+        var queued = ledger.WriteAsync(Insert(out var queuedId));
+        var waiting = ledger.WriteAsync(Insert(out var waitingId));
+
+        await Task.Delay(500); // longer than MaxQueueWait: neither may be dropped for waiting
+        await lockHolder.RollbackAsync();
+        await Task.WhenAll(running, queued, waiting);
+
+        Assert.Equal(3, await CountAsync(runningId, queuedId, waitingId));
+    }
+
+    private ActionLedger Ledger(TimeSpan maxQueueWait) => new(
+        _database,
+        new LedgerOptions { Writers = 1, MaxBatch = 1, QueueLimit = 1, MaxQueueWait = maxQueueWait },
+        NullLogger<ActionLedger>.Instance);
+
+    /// <summary>Holds a lock that makes every insert into sonia.actions wait until the returned transaction ends.</summary>
+    private async Task<LockHolder> LockActionsAsync()
+    {
+        var connection = _database.CreateConnection();
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "LOCK TABLE sonia.actions IN SHARE MODE";
+        await command.ExecuteNonQueryAsync();
+        return new LockHolder(connection, transaction);
+    }
+
+    /// <summary>Waits until the ledger's writer is stuck on the lock, i.e. it has taken its change off the queue.</summary>
+    private Task WriterBlockedAsync() => Eventually.ResultAsync(
+        () => TestSql.CountAsync(_database,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
+        TimeSpan.FromSeconds(20), waiting => waiting == 1);
+
+    private Task<long> CountAsync(params string[] ids) =>
+        TestSql.CountAsync(_database, "SELECT COUNT(*) FROM sonia.actions WHERE action_id = ANY(@ids)", ("ids", ids));
+
+    private static LedgerChange Insert(out string actionId)
+    {
+        actionId = ActionIds.New();
+        var now = DateTimeOffset.UtcNow;
+        var record = new ActionRecord
+        {
+            ActionId = actionId,
+            Tool = "echo",
+            Args = "{}",
+            ArgsHash = new string('a', 64),
+            RequestHash = new string('b', 64),
+            IdempotencyKey = actionId,
+            Status = ActionStatuses.Queued,
+            CorrelationId = "req_ledger_queue_test",
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        return new LedgerChange(record, null, []);
+    }
+
+    private sealed class LockHolder(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+    {
+        public Task RollbackAsync() => transaction.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}
