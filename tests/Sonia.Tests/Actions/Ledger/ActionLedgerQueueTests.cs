@@ -1,5 +1,3 @@
-using System.Data;
-using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sonia.Grains.Actions.Ledger;
@@ -25,16 +23,16 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
     public async Task UnboundedQueueDefect_FullQueue_RefusesANewActionAtOnce_AndNeverWritesIt()
     {
         await using var ledger = Ledger(TimeSpan.FromSeconds(20));
-        await using var lockHolder = await LockActionsAsync();
+        await using var tableLock = await ActionsTableLock.TakeAsync(_database);
         var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
-        await WriterBlockedAsync();
+        await tableLock.WriterBlockedAsync();
         var queued = ledger.WriteNewAsync(Insert(out var queuedId), CancellationToken.None);
 
         var refusedChange = Insert(out var refusedId);
         var clock = Stopwatch.StartNew();
         var refused = await Assert.ThrowsAsync<LedgerBusyException>(() => ledger.WriteNewAsync(refusedChange, CancellationToken.None));
         clock.Stop();
-        await lockHolder.RollbackAsync();
+        await tableLock.ReleaseAsync();
         await Task.WhenAll(running, queued);
 
         Assert.Contains("full", refused.Message, StringComparison.Ordinal);
@@ -47,15 +45,15 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
     public async Task UncancellableQueueDefect_AWriteCancelledWhileQueued_IsNeverCommitted()
     {
         await using var ledger = Ledger(TimeSpan.FromSeconds(20));
-        await using var lockHolder = await LockActionsAsync();
+        await using var tableLock = await ActionsTableLock.TakeAsync(_database);
         var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
-        await WriterBlockedAsync();
+        await tableLock.WriterBlockedAsync();
         using var caller = new CancellationTokenSource();
         var cancelled = ledger.WriteNewAsync(Insert(out var cancelledId), caller.Token);
 
         await caller.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        await lockHolder.RollbackAsync();
+        await tableLock.ReleaseAsync();
         await running;
         // The writer reaches the abandoned change before this one (one writer, first in first out).
         await ledger.WriteNewAsync(Insert(out var laterId), CancellationToken.None);
@@ -69,13 +67,13 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
     public async Task UncancellableQueueDefect_AWriteQueuedPastMaxQueueWait_IsRefusedAsBusy_AndNeverCommitted()
     {
         await using var ledger = Ledger(TimeSpan.FromMilliseconds(300));
-        await using var lockHolder = await LockActionsAsync();
+        await using var tableLock = await ActionsTableLock.TakeAsync(_database);
         var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
-        await WriterBlockedAsync();
+        await tableLock.WriterBlockedAsync();
 
         var lateChange = Insert(out var lateId);
         var late = await Assert.ThrowsAsync<LedgerBusyException>(() => ledger.WriteNewAsync(lateChange, CancellationToken.None));
-        await lockHolder.RollbackAsync();
+        await tableLock.ReleaseAsync();
         await running;
         await ledger.WriteNewAsync(Insert(out var laterId), CancellationToken.None);
 
@@ -88,14 +86,14 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
     public async Task ChangesOfExistingActions_WaitForRoom_InsteadOfBeingRefused()
     {
         await using var ledger = Ledger(TimeSpan.FromMilliseconds(300));
-        await using var lockHolder = await LockActionsAsync();
+        await using var tableLock = await ActionsTableLock.TakeAsync(_database);
         var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
-        await WriterBlockedAsync();
+        await tableLock.WriterBlockedAsync();
         var queued = ledger.WriteAsync(Insert(out var queuedId));
         var waiting = ledger.WriteAsync(Insert(out var waitingId));
 
         await Task.Delay(500); // longer than MaxQueueWait: neither may be dropped for waiting
-        await lockHolder.RollbackAsync();
+        await tableLock.ReleaseAsync();
         await Task.WhenAll(running, queued, waiting);
 
         Assert.Equal(3, await CountAsync(runningId, queuedId, waitingId));
@@ -106,29 +104,11 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
         new LedgerOptions { Writers = 1, MaxBatch = 1, QueueLimit = 1, MaxQueueWait = maxQueueWait },
         NullLogger<ActionLedger>.Instance);
 
-    /// <summary>Holds a lock that makes every insert into sonia.actions wait until the returned transaction ends.</summary>
-    private async Task<LockHolder> LockActionsAsync()
-    {
-        var connection = _database.CreateConnection();
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "LOCK TABLE sonia.actions IN SHARE MODE";
-        await command.ExecuteNonQueryAsync();
-        return new LockHolder(connection, transaction);
-    }
-
-    /// <summary>Waits until the ledger's writer is stuck on the lock, i.e. it has taken its change off the queue.</summary>
-    private Task WriterBlockedAsync() => Eventually.ResultAsync(
-        () => TestSql.CountAsync(_database,
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
-        TimeSpan.FromSeconds(20), waiting => waiting == 1);
-
     private Task<long> CountAsync(params string[] ids) =>
         TestSql.CountAsync(_database, "SELECT COUNT(*) FROM sonia.actions WHERE action_id = ANY(@ids)", ("ids", ids));
 
-    private static LedgerChange Insert(out string actionId)
+    /// <summary>A minimal new action, as the ledger stores it.</summary>
+    public static LedgerChange Insert(out string actionId)
     {
         actionId = ActionIds.New();
         var now = DateTimeOffset.UtcNow;
@@ -147,16 +127,5 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
             Version = 1,
         };
         return new LedgerChange(record, null, []);
-    }
-
-    private sealed class LockHolder(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
-    {
-        public Task RollbackAsync() => transaction.RollbackAsync();
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
     }
 }
