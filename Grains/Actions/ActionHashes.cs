@@ -25,7 +25,12 @@ public static class ActionHashes
     /// <summary>What an idempotency key binds to: session, tool and arguments (as a string when they are not JSON).</summary>
     public static string Request(ActionSubmission submission)
     {
-        var payload = new JsonObject { ["session_id"] = submission.SessionId, ["tool"] = submission.Tool, ["args"] = ArgsOrText(submission.Args) };
+        var payload = new JsonObject
+        {
+            ["session_id"] = submission.SessionId,
+            ["tool"] = submission.Tool,
+            ["args"] = ArgsOrText(submission.Args),
+        };
         return Sha256(JsonCanonicalizer.Canonicalize(payload.ToJsonString()));
     }
 
@@ -61,7 +66,8 @@ public static class ActionHashes
 
         try
         {
-            return Sha256(new JsonObject { ["session_id"] = submission.SessionId, ["tool"] = submission.Tool, ["args"] = LegacySorted(args) }.ToJsonString());
+            var payload = new JsonObject { ["session_id"] = submission.SessionId, ["tool"] = submission.Tool, ["args"] = LegacySorted(args) };
+            return Sha256(payload.ToJsonString());
         }
         catch (ArgumentException)
         {
@@ -71,7 +77,8 @@ public static class ActionHashes
 
     private static JsonNode? LegacySorted(JsonNode? node) => node switch
     {
-        JsonObject obj => new JsonObject(obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, LegacySorted(p.Value)))),
+        JsonObject obj => new JsonObject(
+            obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, LegacySorted(p.Value)))),
         JsonArray array => new JsonArray(array.Select(LegacySorted).ToArray()),
         null => null,
         _ => node.DeepClone(),

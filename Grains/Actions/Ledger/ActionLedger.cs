@@ -26,7 +26,8 @@ public sealed partial class ActionLedger : IAsyncDisposable
         _database = database;
         _options = options;
         _logger = logger;
-        _queue = Channel.CreateBounded<PendingChange>(new BoundedChannelOptions(options.QueueLimit) { FullMode = BoundedChannelFullMode.Wait });
+        _queue = Channel.CreateBounded<PendingChange>(
+            new BoundedChannelOptions(options.QueueLimit) { FullMode = BoundedChannelFullMode.Wait });
         Sql = LedgerSql.For(database.Provider);
         _runner = new SqlRunner(database);
         _writers = Enumerable.Range(0, options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
