@@ -68,7 +68,8 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
     {
         await using var ledger = Ledger(TimeSpan.FromMilliseconds(300));
         await using var tableLock = await ActionsTableLock.TakeAsync(_database);
-        var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
+        // The parked change has no deadline: on a busy machine the writer may take longer than 300 ms to pick it up.
+        var running = ledger.WriteAsync(Insert(out var runningId));
         await tableLock.WriterBlockedAsync();
 
         var lateChange = Insert(out var lateId);
@@ -87,7 +88,8 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
     {
         await using var ledger = Ledger(TimeSpan.FromMilliseconds(300));
         await using var tableLock = await ActionsTableLock.TakeAsync(_database);
-        var running = ledger.WriteNewAsync(Insert(out var runningId), CancellationToken.None);
+        // The parked change has no deadline: on a busy machine the writer may take longer than 300 ms to pick it up.
+        var running = ledger.WriteAsync(Insert(out var runningId));
         await tableLock.WriterBlockedAsync();
         var queued = ledger.WriteAsync(Insert(out var queuedId));
         var waiting = ledger.WriteAsync(Insert(out var waitingId));
