@@ -15,6 +15,9 @@ public static partial class ActionsApi
     public const int MaxPage = 500;
     public const int MaxReasonLength = 500;
 
+    /// <summary>What a client refused because the ledger is saturated is told to wait before retrying.</summary>
+    public const int BusyRetryAfterSeconds = 1;
+
     /// <summary>Well under Orleans' 30 s response timeout, so a long wait never looks like a dead silo.</summary>
     public const int MaxWaitMs = 20_000;
 
@@ -66,8 +69,8 @@ public static partial class ActionsApi
 
         var submission = new ActionSubmission(request.SessionId, request.Tool!, request.Args!.Value.GetRawText(), request.IdempotencyKey, actor);
         var result = request.IdempotencyKey is { } idempotencyKey
-            ? await cluster.GetGrain<IActionSubmissionGrain>(idempotencyKey).SubmitAsync(submission)
-            : await NewActionAsync(cluster, submission);
+            ? await cluster.GetGrain<IActionSubmissionGrain>(idempotencyKey).SubmitAsync(submission, context.RequestAborted)
+            : await NewActionAsync(cluster, submission, context.RequestAborted);
 
         return result.Outcome switch
         {
@@ -75,6 +78,7 @@ public static partial class ActionsApi
             SubmitOutcome.Existing => TypedResults.Ok(ActionResponse.From(result.Action!)),
             SubmitOutcome.KeyConflict => Problem(StatusCodes.Status409Conflict, "Idempotency key conflict",
                 $"idempotency_key was already used for action {result.Action?.ActionId} with a different request."),
+            SubmitOutcome.Busy => Busy(context, result.Errors),
             _ => Invalid(result.Errors),
         };
     }
@@ -147,11 +151,19 @@ public static partial class ActionsApi
         return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).DenyAsync(request?.Reason, actor));
     }
 
-    private static Task<SubmitResult> NewActionAsync(IClusterClient cluster, ActionSubmission submission)
+    private static Task<SubmitResult> NewActionAsync(IClusterClient cluster, ActionSubmission submission, CancellationToken cancellationToken)
     {
         // Without a client key the action id is the key: each such request is a new action.
         var actionId = ActionIds.New();
-        return cluster.GetGrain<IActionGrain>(actionId).AcceptAsync(submission, actionId);
+        return cluster.GetGrain<IActionGrain>(actionId).AcceptAsync(submission, actionId, cancellationToken);
+    }
+
+    /// <summary>Nothing was recorded, and nothing will be later: retrying (even without a key) makes one action.</summary>
+    private static ProblemHttpResult Busy(HttpContext context, IReadOnlyList<string> errors)
+    {
+        context.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status503ServiceUnavailable, "Action ledger busy",
+            $"The action was not recorded ({string.Join("; ", errors)}); retry after {BusyRetryAfterSeconds} s.");
     }
 
     private static ProblemHttpResult? Check(string actionId, HttpContext context, out string actor)

@@ -23,6 +23,9 @@ public enum SubmitOutcome
     Existing = 1,
     Invalid = 2,
     KeyConflict = 3,
+
+    /// <summary>The ledger is saturated: nothing was recorded; retry later.</summary>
+    Busy = 4,
 }
 
 /// <summary>The answer to approve or deny.</summary>

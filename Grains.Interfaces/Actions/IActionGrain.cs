@@ -6,9 +6,12 @@ namespace Sonia.Grains.Interfaces.Actions;
 [Alias("sonia.action")]
 public interface IActionGrain : IGrainWithStringKey
 {
-    /// <summary>Records the action durably, then (unless it needs confirmation) starts running it.</summary>
+    /// <summary>
+    /// Records the action durably, then (unless it needs confirmation) starts running it. Answers
+    /// <see cref="SubmitOutcome.Busy"/> when the ledger cannot take it now; once the caller cancels, it is never recorded.
+    /// </summary>
     [Alias("accept")]
-    Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey);
+    Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Creates this action as the replay of a dead letter (same tool, args, correlation id and idempotency key,
@@ -41,7 +44,7 @@ public interface IActionGrain : IGrainWithStringKey
 public interface IActionSubmissionGrain : IGrainWithStringKey
 {
     [Alias("submit")]
-    Task<SubmitResult> SubmitAsync(ActionSubmission submission);
+    Task<SubmitResult> SubmitAsync(ActionSubmission submission, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Reads over many actions.</summary>

@@ -48,7 +48,6 @@ public sealed partial class ActionGrain
 
         try
         {
-            StartHistory();
             await WriteAsync(new LedgerChange(record, null,
                 [
                     new AuditRow(id, null, ActionStatuses.Accepted, now, actor, source.CorrelationId, $"replay of {source.ActionId} from {source.DlqId}"),

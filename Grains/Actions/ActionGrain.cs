@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Execution;
 using Sonia.Grains.Actions.Ledger;
@@ -25,7 +26,7 @@ public sealed partial class ActionGrain(
     ActionsOptions options,
     ExecutorRouter executors,
     ICircuitBreakers breakers,
-    TimeProvider time,
+    [FromKeyedServices(ActionClock.Key)] TimeProvider time,
     ILogger<ActionGrain> logger) : Grain, IActionGrain
 {
     private const string System = "system";
@@ -76,81 +77,6 @@ public sealed partial class ActionGrain(
         {
             ScheduleResume(action);
         }
-    }
-
-    public async Task<SubmitResult> AcceptAsync(ActionSubmission submission, string idempotencyKey)
-    {
-        var requestHash = ActionHashes.Request(submission);
-
-        // Ids are minted fresh for each submission, so the row almost never exists: rather than read first,
-        // let the insert's primary key say so, and read only then.
-        if (_loading is not null && await LoadAsync() is { } existing)
-        {
-            return SameRequest(existing, requestHash);
-        }
-
-        if (!options.Tools.TryGetValue(submission.Tool, out var tool))
-        {
-            return Invalid($"tool '{submission.Tool}' is not registered");
-        }
-
-        if (Validate(tool, submission.Args, out var args) is { Count: > 0 } problems)
-        {
-            return new SubmitResult(SubmitOutcome.Invalid, null, problems);
-        }
-
-        var now = time.GetUtcNow();
-        var correlationId = CorrelationId.Current ?? CorrelationId.NewSystemId();
-        var confirm = tool.Options.RequiresConfirmation;
-        var status = confirm ? ActionStatuses.AwaitingConfirmation : ActionStatuses.Queued;
-        var record = new ActionRecord
-        {
-            ActionId = this.GetPrimaryKeyString(),
-            SessionId = submission.SessionId,
-            Tool = tool.Name,
-            Args = args!.ToJsonString(),
-            ArgsHash = ActionHashes.Args(tool.Name, args),
-            RequestHash = requestHash,
-            IdempotencyKey = idempotencyKey,
-            Status = status,
-            RequiresConfirmation = confirm,
-            CorrelationId = correlationId,
-            CreatedAt = now,
-            UpdatedAt = now,
-            ExpiresAt = confirm ? now + (tool.Options.ConfirmationTimeout ?? options.ConfirmationTimeout) : null,
-            LeaseUntil = confirm ? null : now + options.LeaseDuration,
-            Version = 1,
-        };
-
-        try
-        {
-            StartHistory();
-            await WriteAsync(new LedgerChange(record, null,
-            [
-                new AuditRow(record.ActionId, null, ActionStatuses.Accepted, now, submission.Actor, correlationId, $"tool {tool.Name}"),
-                new AuditRow(record.ActionId, ActionStatuses.Accepted, status, now, System, correlationId, confirm ? $"confirmation required by {record.ExpiresAt:O}" : null),
-            ]));
-        }
-        catch (DuplicateIdempotencyKeyException)
-        {
-            // Another activation took the key first: answer as if we had been asked second.
-            var winner = await reader.FindSubmissionAsync(idempotencyKey);
-            DeactivateOnIdle();
-            return winner is null ? Invalid("idempotency key is in use") : SameRequest(winner, requestHash);
-        }
-        catch (DuplicateActionException)
-        {
-            _loading = null;
-            return await LoadAsync() is { } stored ? SameRequest(stored, requestHash) : Invalid("the action id is in use");
-        }
-
-        _loading = Task.CompletedTask;
-
-        LogAccepted(logger, record.ActionId, record.Tool, record.Status);
-        // Queued: run now. Awaiting confirmation: expire on time while active; the recovery sweep covers a restart.
-        Schedule(confirm ? record.ExpiresAt!.Value - now : TimeSpan.Zero, keepAlive: !confirm);
-
-        return new SubmitResult(SubmitOutcome.Accepted, record.ToView(), []);
     }
 
     public async Task<ActionView?> GetAsync()
@@ -249,17 +175,34 @@ public sealed partial class ActionGrain(
     private Task CommitAsync(ActionRecord next, ActionRecord previous, IReadOnlyList<AuditRow> audits, AttemptRow? attempt = null) =>
         WriteAsync(new LedgerChange(next, previous.Version, audits, attempt));
 
-    /// <summary>Commits a change of this action, then makes it this activation's state.</summary>
-    private async Task WriteAsync(LedgerChange change)
+    /// <summary>
+    /// Commits a change of this action, then makes it this activation's state. A new action starts its history only
+    /// once its insert is committed, so an insert that failed (a duplicate, a refusal) never leaves an empty trail.
+    /// </summary>
+    /// <param name="refuseWhenBusy">A client's submission: refused when the ledger is saturated, dropped once cancelled.</param>
+    private async Task WriteAsync(LedgerChange change, bool refuseWhenBusy = false, CancellationToken cancellationToken = default)
     {
-        await ledger.WriteAsync(change);
+        if (refuseWhenBusy)
+        {
+            await ledger.WriteNewAsync(change, cancellationToken);
+        }
+        else
+        {
+            await ledger.WriteAsync(change);
+        }
+
+        var id = this.GetPrimaryKeyString();
+        if (change is { IsInsert: true, Action: { } created } && created.ActionId == id)
+        {
+            (_audit, _attempts) = ([], []);
+        }
+
         _action = change.Action ?? _action;
         if (_action is { } now && ActionStatuses.IsTerminal(now.Status))
         {
             _ended?.TrySetResult();
         }
 
-        var id = this.GetPrimaryKeyString();
         _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));
         if (change.Attempt is { } attempt && _attempts is not null)
         {
@@ -267,41 +210,6 @@ public sealed partial class ActionGrain(
             _attempts.Add(new AttemptView(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, attempt.Outcome, attempt.FailureClass, attempt.Error));
         }
     }
-
-    /// <summary>A new action has no history yet: nothing to load when it is first read.</summary>
-    private void StartHistory()
-    {
-        _audit = [];
-        _attempts = [];
-    }
-
-    private static IReadOnlyList<string> Validate(ToolDefinition tool, string text, out JsonNode? args)
-    {
-        args = null;
-        try
-        {
-            args = JsonNode.Parse(text);
-        }
-        catch (JsonException ex)
-        {
-            return [$"args is not valid JSON: {ex.Message}"];
-        }
-
-        if (args is not JsonObject)
-        {
-            return ["args must be a JSON object"];
-        }
-
-        using var document = JsonDocument.Parse(text);
-        return tool.Problems(document.RootElement);
-    }
-
-    private static SubmitResult SameRequest(ActionRecord existing, string requestHash) =>
-        existing.RequestHash == requestHash
-            ? new SubmitResult(SubmitOutcome.Existing, existing.ToView(), [])
-            : new SubmitResult(SubmitOutcome.KeyConflict, existing.ToView(), ["the idempotency key was used with a different request"]);
-
-    private static SubmitResult Invalid(string problem) => new(SubmitOutcome.Invalid, null, [problem]);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) accepted as {Status}")]
     private static partial void LogAccepted(ILogger logger, string actionId, string tool, string status);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Execution;
 using Sonia.Grains.Actions.Ledger;
@@ -16,6 +17,7 @@ public static class ActionServiceCollectionExtensions
     public static IServiceCollection AddSoniaActions(this IServiceCollection services, IConfiguration configuration, ActionsOptions actions, DatabaseOptions database)
     {
         services.AddSingleton(actions);
+        services.TryAddKeyedSingleton<TimeProvider>(ActionClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton(OptionsValidation.BindValidated(configuration, LedgerOptions.SectionName, new LedgerOptionsValidator()));
         services.AddSingleton(sp => new ActionLedger(database, sp.GetRequiredService<LedgerOptions>(), sp.GetRequiredService<ILogger<ActionLedger>>()));
         services.AddSingleton(new ActionReader(database));

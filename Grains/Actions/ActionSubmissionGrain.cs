@@ -9,10 +9,9 @@ public sealed class ActionSubmissionGrain(ActionReader reader, IGrainFactory gra
 {
     private (string ActionId, string RequestHash)? _known;
 
-    public async Task<SubmitResult> SubmitAsync(ActionSubmission submission)
+    public async Task<SubmitResult> SubmitAsync(ActionSubmission submission, CancellationToken cancellationToken = default)
     {
         var key = this.GetPrimaryKeyString();
-        var requestHash = ActionHashes.Request(submission);
         if (_known is null && await reader.FindSubmissionAsync(key) is { } stored)
         {
             _known = (stored.ActionId, stored.RequestHash);
@@ -21,16 +20,16 @@ public sealed class ActionSubmissionGrain(ActionReader reader, IGrainFactory gra
         if (_known is { } known)
         {
             var view = await grains.GetGrain<IActionGrain>(known.ActionId).GetAsync();
-            return known.RequestHash == requestHash
+            return ActionHashes.IsSameRequest(known.RequestHash, submission)
                 ? new SubmitResult(SubmitOutcome.Existing, view, [])
                 : new SubmitResult(SubmitOutcome.KeyConflict, view, ["the idempotency key was used with a different request"]);
         }
 
         var actionId = ActionIds.New();
-        var result = await grains.GetGrain<IActionGrain>(actionId).AcceptAsync(submission, key);
+        var result = await grains.GetGrain<IActionGrain>(actionId).AcceptAsync(submission, key, cancellationToken);
         if (result.Outcome == SubmitOutcome.Accepted && result.Action is { } action)
         {
-            _known = (action.ActionId, requestHash);
+            _known = (action.ActionId, ActionHashes.Request(submission));
         }
 
         return result;

@@ -9,13 +9,15 @@ namespace Sonia.Grains.Actions.Ledger;
 /// Writes action transitions to SQL with group commit: every change waits until it is committed, but changes
 /// queued by many actions while a commit runs go together in the next transaction. A batch that fails as a
 /// whole (a conflict, a duplicate key) is retried change by change, so one bad change never sinks the others.
+/// The queue is bounded (<see cref="LedgerOptions.QueueLimit"/>): a new action is refused rather than queued behind
+/// work its client would time out on, and a change whose caller gave up before a writer took it is never run.
 /// </summary>
 public sealed partial class ActionLedger : IAsyncDisposable
 {
     private readonly DatabaseOptions _database;
     private readonly LedgerOptions _options;
     private readonly ILogger<ActionLedger> _logger;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<PendingChange> _queue;
     private readonly Task[] _writers;
     private readonly SqlRunner _runner;
 
@@ -24,6 +26,8 @@ public sealed partial class ActionLedger : IAsyncDisposable
         _database = database;
         _options = options;
         _logger = logger;
+        _queue = Channel.CreateBounded<PendingChange>(
+            new BoundedChannelOptions(options.QueueLimit) { FullMode = BoundedChannelFullMode.Wait });
         Sql = LedgerSql.For(database.Provider);
         _runner = new SqlRunner(database);
         _writers = Enumerable.Range(0, options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
@@ -31,16 +35,68 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
     public LedgerSql Sql { get; }
 
-    /// <summary>Completes once <paramref name="change"/> is committed; throws <see cref="LedgerConflictException"/> or <see cref="DuplicateIdempotencyKeyException"/> when it cannot be.</summary>
-    public Task WriteAsync(LedgerChange change)
+    private long _abandoned;
+
+    /// <summary>Changes waiting for a writer now (abandoned ones included until a writer skips them).</summary>
+    public int Queued => _queue.Reader.Count;
+
+    /// <summary>New actions dropped unwritten since start because their caller gave up or they waited too long.</summary>
+    public long Abandoned => Interlocked.Read(ref _abandoned);
+
+    /// <summary>
+    /// Completes once <paramref name="change"/> is committed; throws <see cref="LedgerConflictException"/> or
+    /// <see cref="DuplicateIdempotencyKeyException"/> when it cannot be. Waits for room when the queue is full: this is
+    /// for changes of existing actions, which must not be lost to a burst of new ones.
+    /// </summary>
+    public async Task WriteAsync(LedgerChange change)
     {
-        var pending = new Pending(change);
-        if (!_queue.Writer.TryWrite(pending))
+        var pending = new PendingChange(change);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending);
+        }
+        catch (ChannelClosedException)
         {
             throw new ObjectDisposedException(nameof(ActionLedger));
         }
 
-        return pending.Done.Task;
+        await pending.Done.Task;
+    }
+
+    /// <summary>
+    /// Writes a new action, or refuses it: <see cref="LedgerBusyException"/> at once when the queue is full, or when
+    /// no writer took it within <see cref="LedgerOptions.MaxQueueWait"/>; <see cref="OperationCanceledException"/>
+    /// when <paramref name="cancellationToken"/> fires first. A refused change is never committed afterwards.
+    /// </summary>
+    public Task WriteNewAsync(LedgerChange change, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingChange(change);
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.MaxQueueWait);
+        pending.AbandonOn(deadline.Token, () => cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException("the caller gave up before the change was written", cancellationToken)
+            : new LedgerBusyException($"no ledger writer was free within {_options.MaxQueueWait}"),
+            () => Interlocked.Increment(ref _abandoned));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            deadline.Dispose();
+            if (_queue.Reader.Completion.IsCompleted)
+            {
+                throw new ObjectDisposedException(nameof(ActionLedger));
+            }
+
+            LogQueueFull(_logger, _options.QueueLimit);
+            throw new LedgerBusyException($"the ledger queue is full ({_options.QueueLimit} changes waiting)");
+        }
+
+        return pending.Done.Task.ContinueWith(
+            done =>
+            {
+                deadline.Dispose();
+                return done;
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
     }
 
     public async ValueTask DisposeAsync()
@@ -51,13 +107,17 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<Pending>(_options.MaxBatch);
+        var batch = new List<PendingChange>(_options.MaxBatch);
         while (await _queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatch && _queue.Reader.TryRead(out var pending))
             {
-                batch.Add(pending);
+                // A change its caller gave up on was already answered as failed: running it now would be the lie.
+                if (pending.TryClaim())
+                {
+                    batch.Add(pending);
+                }
             }
 
             if (batch.Count > 0)
@@ -67,7 +127,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<Pending> batch)
+    private async Task CommitAsync(List<PendingChange> batch)
     {
         try
         {
@@ -136,12 +196,12 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
             await transaction.CommitAsync();
         }
-        catch (DbException ex) when (IsDuplicateIdempotencyKey(ex))
+        catch (DbException ex) when (DuplicateKeys.Classify(ex) == DuplicateKey.IdempotencyKey)
         {
             await transaction.RollbackAsync();
             throw new DuplicateIdempotencyKeyException(changes.Count == 1 ? changes[0].Action?.IdempotencyKey ?? "(none)" : "(batch)");
         }
-        catch (DbException ex) when (IsDuplicateAction(ex))
+        catch (DbException ex) when (DuplicateKeys.Classify(ex) == DuplicateKey.ActionId)
         {
             await transaction.RollbackAsync();
             throw new DuplicateActionException(changes.Count == 1 ? changes[0].Action?.ActionId ?? "(none)" : "(batch)");
@@ -153,141 +213,9 @@ public sealed partial class ActionLedger : IAsyncDisposable
         }
     }
 
-    private IEnumerable<Statement> Statements(LedgerChange change)
-    {
-        if (change.Resolution is { } resolution)
-        {
-            // First, so that a record resolved by someone else refuses the whole change before anything is written.
-            yield return new Statement(Sql.ResolveDeadLetter, new Dictionary<string, object?>
-            {
-                ["dlq_id"] = resolution.DlqId,
-                ["status"] = resolution.Status,
-                ["resolved_at"] = resolution.At,
-                ["resolved_by"] = resolution.By,
-                ["resolution_reason"] = resolution.Reason,
-                ["replay_action_id"] = resolution.ReplayActionId,
-            }, resolution.DlqId);
-        }
-
-        if (change.Action is { } action)
-        {
-            yield return change.IsInsert
-                ? new Statement(Sql.InsertAction, ActionParameters(action, null), null)
-                : new Statement(Sql.UpdateAction, ActionParameters(action, change.ExpectedVersion), action.ActionId);
-        }
-
-        foreach (var audit in change.Audits)
-        {
-            yield return new Statement(Sql.InsertAudit, new Dictionary<string, object?>
-            {
-                ["action_id"] = audit.ActionId,
-                ["from_status"] = audit.From,
-                ["to_status"] = audit.To,
-                ["at"] = audit.At,
-                ["actor"] = audit.Actor,
-                ["correlation_id"] = audit.CorrelationId,
-                ["detail"] = audit.Detail,
-            }, null);
-        }
-
-        if (change.Attempt is { } attempt)
-        {
-            yield return new Statement(Sql.UpsertAttempt, new Dictionary<string, object?>
-            {
-                ["action_id"] = attempt.ActionId,
-                ["attempt"] = attempt.Attempt,
-                ["started_at"] = attempt.StartedAt,
-                ["finished_at"] = SqlValues.Time(attempt.FinishedAt),
-                ["outcome"] = attempt.Outcome,
-                ["failure_class"] = attempt.FailureClass,
-                ["error"] = attempt.Error,
-                ["correlation_id"] = attempt.CorrelationId,
-            }, null);
-        }
-
-        if (change.DeadLetter is { } dead)
-        {
-            yield return new Statement(Sql.InsertDeadLetter, new Dictionary<string, object?>
-            {
-                ["dlq_id"] = dead.DlqId,
-                ["action_id"] = dead.ActionId,
-                ["correlation_id"] = dead.CorrelationId,
-                ["failure_class"] = dead.FailureClass,
-                ["error_type"] = dead.ErrorType,
-                ["error_message"] = dead.ErrorMessage,
-                ["attempts"] = dead.Attempts,
-                ["tool"] = dead.Tool,
-                ["args"] = dead.Args,
-                ["idempotency_key"] = dead.IdempotencyKey,
-                ["created_at"] = dead.CreatedAt,
-            }, null);
-        }
-    }
-
-    private static Dictionary<string, object?> ActionParameters(ActionRecord a, int? expectedVersion)
-    {
-        var parameters = new Dictionary<string, object?>
-        {
-            ["action_id"] = a.ActionId,
-            ["status"] = a.Status,
-            ["attempts"] = a.Attempts,
-            ["failure_class"] = a.FailureClass,
-            ["error"] = a.Error,
-            ["result"] = a.Result,
-            ["dlq_id"] = a.DlqId,
-            ["updated_at"] = a.UpdatedAt,
-            ["expires_at"] = SqlValues.Time(a.ExpiresAt),
-            ["next_attempt_at"] = SqlValues.Time(a.NextAttemptAt),
-            ["lease_until"] = SqlValues.Time(a.LeaseUntil),
-            ["version"] = a.Version,
-        };
-
-        if (expectedVersion is { } expected)
-        {
-            parameters["expected_version"] = expected;
-            return parameters;
-        }
-
-        parameters["session_id"] = a.SessionId;
-        parameters["tool"] = a.Tool;
-        parameters["args"] = a.Args;
-        parameters["args_hash"] = a.ArgsHash;
-        parameters["request_hash"] = a.RequestHash;
-        parameters["idempotency_key"] = a.IdempotencyKey;
-        parameters["requires_confirmation"] = a.RequiresConfirmation;
-        parameters["correlation_id"] = a.CorrelationId;
-        parameters["replay_of"] = a.ReplayOf;
-        parameters["created_at"] = a.CreatedAt;
-        return parameters;
-    }
-
-    private static bool IsDuplicateAction(DbException ex) =>
-        ex is Npgsql.PostgresException { SqlState: "23505", ConstraintName: "actions_pkey" }
-        || (ex.Message.Contains("PRIMARY KEY", StringComparison.Ordinal) && ex.Message.Contains("'sonia.actions'", StringComparison.Ordinal));
-
-    private static bool IsDuplicateIdempotencyKey(DbException ex) =>
-        ex.Message.Contains("ux_actions_idempotency_key", StringComparison.OrdinalIgnoreCase)
-        || (ex is Npgsql.PostgresException { SqlState: "23505", ConstraintName: "ux_actions_idempotency_key" });
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "A ledger batch of {Count} changes failed ({Error}); committing them one by one")]
     private static partial void LogBatchSplit(ILogger logger, int count, string error);
 
-    private sealed record Pending(LedgerChange Change)
-    {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    /// <summary>One statement; an update of an action must touch exactly one row, or its writer was stale.</summary>
-    private sealed record Statement(string Sql, Dictionary<string, object?> Parameters, string? VersionedActionId)
-    {
-        public IEnumerable<(string Name, object? Value)> Values => Parameters.Select(p => (p.Key, p.Value));
-
-        public void CheckAffected(int rows)
-        {
-            if (VersionedActionId is not null && rows != 1)
-            {
-                throw new LedgerConflictException(VersionedActionId);
-            }
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The ledger queue is full ({QueueLimit} changes waiting); a new action was refused")]
+    private static partial void LogQueueFull(ILogger logger, int queueLimit);
 }

@@ -84,16 +84,12 @@ public abstract class LedgerSql
         "UPDATE sonia.dead_letters SET status = @status, resolved_at = @resolved_at, resolved_by = @resolved_by, " +
         "resolution_reason = @resolution_reason, replay_action_id = @replay_action_id WHERE dlq_id = @dlq_id AND status = 'unresolved'";
 
-    /// <summary>Resolved records past their retention; unresolved ones are never dropped.</summary>
-    public string PurgeResolvedDeadLetters =>
-        "DELETE FROM sonia.dead_letters WHERE status <> 'unresolved' AND resolved_at < @cutoff";
-
     /// <summary>Every statement, for the dialect tests (the T-SQL ones are parsed with ScriptDom).</summary>
     public IEnumerable<string> All() =>
     [
         InsertAction, UpdateAction, InsertAudit, UpsertAttempt, InsertDeadLetter, SelectAction, SelectSubmission, SelectAudit,
         SelectAttempts, ListActions, SelectRecoverable, ClaimExecution, SelectExecution, UpdateExecutionResult, InsertMemory, DeleteMemory,
-        SelectDeadLetter, ListDeadLetters, CountUnresolvedDeadLetters, ResolveDeadLetter, PurgeResolvedDeadLetters,
+        SelectDeadLetter, ListDeadLetters, CountUnresolvedDeadLetters, ResolveDeadLetter,
     ];
 }
 

@@ -113,20 +113,6 @@ public sealed class ActionsApiTests(SoniaClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ApproveAfterTheDeadline_IsExpired409()
-    {
-        var (_, created) = await _actions.SubmitAsync("t.expiring", new { x = 1 });
-        var id = created.GetProperty("action_id").GetString()!;
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-
-        var (status, problem) = await _actions.PostAsync($"/v1/actions/{id}/approve", new { args_hash = created.GetProperty("args_hash").GetString() });
-
-        Assert.Equal(HttpStatusCode.Conflict, status);
-        Assert.Equal(FailureClasses.ConfirmationExpired, problem.GetProperty("failure_class").GetString());
-        ActionsClient.AssertStatus(ActionStatuses.Expired, await _actions.GetAsync(id));
-    }
-
-    [Fact]
     public async Task UnconfirmedAction_ExpiresByItself()
     {
         var (_, created) = await _actions.SubmitAsync("t.expiring", new { x = 2 });
@@ -159,14 +145,60 @@ public sealed class ActionsApiTests(SoniaClusterFixture fixture)
     }
 
     [Fact]
-    public async Task WaitMs_AnswersOnceTheActionHasEnded()
+    public async Task UnboundedLongPollTestDefect_WaitMs_AnswersWithinMomentsOfTheEnd_NotAtTheTimeout()
     {
-        var id = await _actions.SubmitAcceptedAsync("drill.sleep", new { ms = 200 });
+        // A tool that waits for an operator, so the test decides when the action ends.
+        var (_, created) = await _actions.SubmitAsync("note.delete", new { memory_id = $"mem_{Guid.NewGuid():N}" });
+        var id = created.GetProperty("action_id").GetString()!;
+        ActionsClient.AssertStatus(ActionStatuses.AwaitingConfirmation, created);
 
-        var action = await fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/actions/{id}?wait_ms=15000");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var poll = fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/actions/{id}?wait_ms=15000");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(poll.IsCompleted, "the long poll answered before the action ended");
+        var ending = clock.Elapsed;
+        var (denied, _) = await _actions.PostAsync($"/v1/actions/{id}/deny", new { reason = "long-poll test" });
+        var action = await poll;
+        var answeredAfterEnd = clock.Elapsed - ending;
 
-        ActionsClient.AssertStatus(ActionStatuses.Succeeded, action);
-        Assert.Equal(ActionStatuses.Succeeded, ActionsClient.Transitions(action)[^1]);
+        Assert.Equal(HttpStatusCode.OK, denied);
+        ActionsClient.AssertStatus(ActionStatuses.Denied, action);
+        Assert.Equal(ActionStatuses.Denied, ActionsClient.Transitions(action)[^1]);
+        Assert.True(answeredAfterEnd < TimeSpan.FromSeconds(3), $"answered {answeredAfterEnd} after the action ended; the wait was 15 s");
+    }
+
+    [Fact]
+    public async Task EqualArgumentsHashDifferentlyDefect_OneAndOnePointZero_AreTheSameRequestAndTheSameConfirmation()
+    {
+        var key = $"jcs-{Guid.NewGuid():N}";
+
+        var (first, created) = await SubmitRawAsync("""{"tool":"echo","args":{"n":1,"s":"A"},"idempotency_key":"KEY"}""".Replace("KEY", key));
+        var (again, existing) = await SubmitRawAsync("""{"tool":"echo","args":{"s":"A","n":1.0},"idempotency_key":"KEY"}""".Replace("KEY", key));
+        var (_, other) = await SubmitRawAsync("""{"tool":"echo","args":{ "n" : 1e0, "s" : "A" }}""");
+
+        Assert.Equal(HttpStatusCode.Accepted, first);
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Equal(created.GetProperty("action_id").GetString(), existing.GetProperty("action_id").GetString());
+        Assert.Equal(created.GetProperty("args_hash").GetString(), other.GetProperty("args_hash").GetString());
+        Assert.NotEqual(created.GetProperty("action_id").GetString(), other.GetProperty("action_id").GetString());
+    }
+
+    [Fact]
+    public async Task ArgsThatAreNotIJson_Are400_AndStoreNothing()
+    {
+        var marker = $"dup-{Guid.NewGuid():N}";
+
+        var (status, problem) = await SubmitRawAsync($$$"""{"tool":"echo","args":{"m":"{{{marker}}}","m":"again"}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("I-JSON", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.actions WHERE args LIKE @m", ("m", $"%{marker}%")));
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SubmitRawAsync(string json)
+    {
+        using var response = await fixture.Http.PostAsync("/v1/actions", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
     [Theory]
