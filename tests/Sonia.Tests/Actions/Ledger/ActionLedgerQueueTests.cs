@@ -76,6 +76,8 @@ public sealed class ActionLedgerQueueTests : IAsyncLifetime
         var late = await Assert.ThrowsAsync<LedgerBusyException>(() => ledger.WriteNewAsync(lateChange, CancellationToken.None));
         await tableLock.ReleaseAsync();
         await running;
+        // The refused change keeps its slot until the writer skips it: wait for that before queueing the next one.
+        await Eventually.ResultAsync(() => Task.FromResult(ledger.Queued), TimeSpan.FromSeconds(10), queued => queued == 0);
         await ledger.WriteNewAsync(Insert(out var laterId), CancellationToken.None);
 
         Assert.Contains("within", late.Message, StringComparison.Ordinal);
