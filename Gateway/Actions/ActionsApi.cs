@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
 
@@ -20,12 +21,12 @@ public static partial class ActionsApi
 
     public static RouteGroupBuilder MapActionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/actions").WithTags("Actions");
+        var group = app.MapGroup("/v1/actions").WithTags("Actions").RequireRole(SoniaRoles.Client);
         group.MapPost("/", SubmitAsync).WithName("SubmitAction");
         group.MapGet("/", ListAsync).WithName("ListActions");
         group.MapGet("/{actionId}", GetAsync).WithName("GetAction");
-        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction");
-        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction");
+        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction").RequireRole(SoniaRoles.Operator);
+        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction").RequireRole(SoniaRoles.Operator);
         return group;
     }
 
