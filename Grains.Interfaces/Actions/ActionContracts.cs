@@ -40,6 +40,9 @@ public enum CommandOutcome
     WrongState = 2,
     HashMismatch = 3,
     Expired = 4,
+
+    /// <summary>The approver submitted the action and the tool does not allow self-approval (four-eyes).</summary>
+    SelfApproval = 5,
 }
 
 /// <summary>An action as callers see it; <see cref="Args"/> and <see cref="Result"/> are raw JSON.</summary>
@@ -70,6 +73,10 @@ public sealed record class ActionView(
 
     [Id(19)]
     public IReadOnlyList<AttemptView>? AttemptLog { get; init; }
+
+    /// <summary>The key that submitted the action; null for actions recorded before keys existed.</summary>
+    [Id(20)]
+    public string? SubmittedBy { get; init; }
 }
 
 /// <summary>One transition of an action.</summary>
@@ -97,4 +104,9 @@ public sealed record class AttemptView(
 public sealed record class ActionQuery(
     [property: Id(0)] string? Status,
     [property: Id(1)] string? SessionId,
-    [property: Id(2)] int LastN);
+    [property: Id(2)] int LastN)
+{
+    /// <summary>Only actions this key submitted; null means anyone's.</summary>
+    [Id(3)]
+    public string? SubmittedBy { get; init; }
+}

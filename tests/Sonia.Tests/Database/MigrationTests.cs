@@ -19,6 +19,7 @@ public sealed class MigrationTests
         Assert.Equal(migrator.AvailableScripts(), applied);
         Assert.Contains(applied, s => s.EndsWith("0001_orleans.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0002_sonia_schema.sql", StringComparison.Ordinal));
+        Assert.Contains(applied, s => s.EndsWith("0005_auth.sql", StringComparison.Ordinal));
         Assert.Empty(migrator.PendingScripts());
     }
 

@@ -122,6 +122,8 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Actions:Tools:t.http-fast:Retry:BackoffBase"] = "00:00:00.010",
         ["Sonia:Actions:Tools:t.expiring:RequiresConfirmation"] = "true",
         ["Sonia:Actions:Tools:t.expiring:ConfirmationTimeout"] = "00:00:01",
+        ["Sonia:Actions:Tools:t.self-approve:RequiresConfirmation"] = "true",
+        ["Sonia:Actions:Tools:t.self-approve:AllowSelfApproval"] = "true",
     };
 
     /// <summary>The breakers of the silo at <paramref name="index"/>, as its adapters see them.</summary>
