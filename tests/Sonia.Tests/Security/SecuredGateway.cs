@@ -14,6 +14,7 @@ namespace Sonia.Tests.Security;
 public sealed class SecuredGateway : IAsyncDisposable
 {
     private readonly List<HttpClient> _clients = [];
+    private bool _stopped;
 
     private SecuredGateway(WebApplication app, Dictionary<string, string> keys, string dataPath)
     {
@@ -101,15 +102,16 @@ public sealed class SecuredGateway : IAsyncDisposable
     public Task<string> LogsContainingAsync(string expected) =>
         Eventually.ResultAsync(LogsAsync, TimeSpan.FromSeconds(15), text => text.Contains(expected, StringComparison.Ordinal));
 
+    /// <summary>Stops the gateway, which flushes its log files, and returns everything it logged.</summary>
+    public async Task<string> StopAndReadLogsAsync()
+    {
+        await StopAsync();
+        return await LogsAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-
-        await App.StopAsync();
-        await App.DisposeAsync();
+        await StopAsync();
         try
         {
             Directory.Delete(DataPath, recursive: true);
@@ -118,5 +120,22 @@ public sealed class SecuredGateway : IAsyncDisposable
         {
             // A log file still held open; the temp folder is cleaned up by the OS.
         }
+    }
+
+    private async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        await App.StopAsync();
+        await App.DisposeAsync();
     }
 }
