@@ -13,8 +13,7 @@ public sealed partial class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    KeyRing keys,
-    IProblemDetailsService problems)
+    KeyRing keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "SoniaApiKey";
@@ -72,15 +71,7 @@ public sealed partial class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
-    private async Task WriteProblemAsync(int status, string title, string detail)
-    {
-        Response.StatusCode = status;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
-    }
+    private Task WriteProblemAsync(int status, string title, string detail) => ProblemWriter.WriteAsync(Context, status, title, detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Access refused ({Status}) to {Method} {Path} for key {KeyName}: {Reason}")]
     private static partial void LogRefused(ILogger logger, int status, string method, string path, string keyName, string reason);

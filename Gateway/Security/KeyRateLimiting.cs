@@ -48,16 +48,8 @@ public static partial class KeyRateLimiting
 
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"Key '{name}' used its request budget for this minute; retry after {seconds} s.",
-            },
-        });
+        await ProblemWriter.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+            $"Key '{name}' used its request budget for this minute; retry after {seconds} s.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limit reached for key {KeyName} at {Method} {Path}; retry after {Seconds} s")]

@@ -34,7 +34,14 @@ public sealed partial class RequestLimitsMiddleware(RequestDelegate next, Reques
             return;
         }
 
-        if (IsJson(context.Request.ContentType) && (context.Request.ContentLength > 0 || context.Request.ContentLength is null))
+        if (IsJson(context.Request.ContentType, out var utf8) && !utf8)
+        {
+            // The JSON binder throws (a 500) on a charset it cannot decode, such as utf-7.
+            await WriteAsync(context, problems, StatusCodes.Status415UnsupportedMediaType, "Unsupported charset", "JSON bodies must be UTF-8");
+            return;
+        }
+
+        if (IsJson(context.Request.ContentType, out _) && (context.Request.ContentLength > 0 || context.Request.ContentLength is null))
         {
             byte[]? body;
             try
@@ -147,26 +154,24 @@ public sealed partial class RequestLimitsMiddleware(RequestDelegate next, Reques
     private Task TooLargeAsync(HttpContext context, IProblemDetailsService problems) =>
         WriteAsync(context, problems, StatusCodes.Status413PayloadTooLarge, "Request body too large", $"request bodies must be at most {limits.MaxBodyBytes} bytes");
 
-    private static async Task WriteAsync(HttpContext context, IProblemDetailsService problems, int status, string title, string error)
-    {
-        context.Response.StatusCode = status;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = status,
-                Title = title,
-                Detail = error,
-                Extensions = { ["errors"] = new[] { error } },
-            },
-        });
-    }
+    private static Task WriteAsync(HttpContext context, IProblemDetailsService problems, int status, string title, string error) =>
+        ProblemWriter.WriteAsync(context, status, title, error, [error]);
 
-    private static bool IsJson(string? contentType) =>
-        contentType is not null && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
-        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true);
+    private static bool IsJson(string? contentType, out bool utf8)
+    {
+        utf8 = true;
+        if (contentType is null || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return false;
+        }
+
+        var charset = media.Charset.Value;
+        utf8 = string.IsNullOrEmpty(charset) || charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || charset.Trim('"').Equals("utf8", StringComparison.OrdinalIgnoreCase);
+        return true;
+    }
 
     private static string Printable(string text) =>
         new(text.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '?').ToArray());
