@@ -23,7 +23,8 @@ public static class ApiKeyHasher
     {
         var salt = RandomNumberGenerator.GetBytes(16);
         var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(key), salt, iterations, HashAlgorithmName.SHA256, 32);
-        return $"{Scheme}:{iterations.ToString(CultureInfo.InvariantCulture)}:{Convert.ToHexStringLower(salt)}:{Convert.ToHexStringLower(hash)}";
+        var count = iterations.ToString(CultureInfo.InvariantCulture);
+        return $"{Scheme}:{count}:{Convert.ToHexStringLower(salt)}:{Convert.ToHexStringLower(hash)}";
     }
 
     /// <summary>Parses a stored hash; null, with the reason, when it is not one.</summary>

@@ -37,7 +37,8 @@ public sealed partial class RequestLimitsMiddleware(RequestDelegate next, Reques
         if (IsJson(context.Request.ContentType, out var utf8) && !utf8)
         {
             // The JSON binder throws (a 500) on a charset it cannot decode, such as utf-7.
-            await WriteAsync(context, problems, StatusCodes.Status415UnsupportedMediaType, "Unsupported charset", "JSON bodies must be UTF-8");
+            await WriteAsync(context, problems, StatusCodes.Status415UnsupportedMediaType, "Unsupported charset",
+                "JSON bodies must be UTF-8");
             return;
         }
 
@@ -88,14 +89,17 @@ public sealed partial class RequestLimitsMiddleware(RequestDelegate next, Reques
 
         foreach (var (name, values) in request.Query)
         {
-            if (name.Length > 64 || values.Count > 1 || values.Any(v => v is null || v.Length > limits.MaxQueryValueLength || v.Any(char.IsControl)))
+            if (name.Length > 64 || values.Count > 1 || values.Any(IsUnbounded))
             {
-                return $"query parameter {Printable(name)} must appear once, with at most {limits.MaxQueryValueLength} characters and no control characters";
+                return $"query parameter {Printable(name)} must appear once, " +
+                    $"with at most {limits.MaxQueryValueLength} characters and no control characters";
             }
         }
 
         return null;
     }
+
+    private bool IsUnbounded(string? value) => value is null || value.Length > limits.MaxQueryValueLength || value.Any(char.IsControl);
 
     private string? CheckJson(byte[] body)
     {
@@ -152,7 +156,8 @@ public sealed partial class RequestLimitsMiddleware(RequestDelegate next, Reques
     }
 
     private Task TooLargeAsync(HttpContext context, IProblemDetailsService problems) =>
-        WriteAsync(context, problems, StatusCodes.Status413PayloadTooLarge, "Request body too large", $"request bodies must be at most {limits.MaxBodyBytes} bytes");
+        WriteAsync(context, problems, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"request bodies must be at most {limits.MaxBodyBytes} bytes");
 
     private static Task WriteAsync(HttpContext context, IProblemDetailsService problems, int status, string title, string error) =>
         ProblemWriter.WriteAsync(context, status, title, error, [error]);

@@ -19,7 +19,8 @@ public sealed partial class ActionGrain
         if (enforceFourEyes && IsSelfApproval(action, actor))
         {
             LogSelfApproval(logger, action.ActionId, actor);
-            return new CommandResult(CommandOutcome.SelfApproval, action.ToView(), $"{actor} submitted this action: another key must approve it");
+            var why = $"{actor} submitted this action: another key must approve it";
+            return new CommandResult(CommandOutcome.SelfApproval, action.ToView(), why);
         }
 
         if (!string.Equals(argsHash, action.ArgsHash, StringComparison.OrdinalIgnoreCase))

@@ -9,6 +9,11 @@ namespace Sonia.Tests.Security;
 [Collection(SoniaClusterCollection.Name)]
 public sealed class InputLimitTests(SoniaClusterFixture fixture)
 {
+    private const string Fifty = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    /// <summary>300 characters: over the default query value limit (256).</summary>
+    private const string LongValue = Fifty + Fifty + Fifty + Fifty + Fifty + Fifty;
+
     [Fact]
     public async Task BodyOverOneMiB_Is413Problem_AndStoresNothing()
     {
@@ -60,9 +65,9 @@ public sealed class InputLimitTests(SoniaClusterFixture fixture)
     [InlineData("/v1/breakers/%27%3B%20DROP%20TABLE%20x%3B--")]
     [InlineData("/v1/breakers/%07")]
     [InlineData("/v1/dlq/%F0%9F%92%A3")]
-    [InlineData("/v1/actions?last_n=1&status=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
-    [InlineData("/v1/actions?session_id=x%0Ay")]
+        [InlineData("/v1/actions?session_id=x%0Ay")]
     [InlineData("/v1/actions?session_id=ses_1&session_id=ses_2")]
+    [InlineData("/v1/actions?last_n=1&status=" + LongValue)]
     public async Task HostileIdOrQuery_Is400Problem(string path)
     {
         using var response = await fixture.Http.GetAsync(path);
