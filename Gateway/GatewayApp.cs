@@ -7,6 +7,7 @@ using Sonia.Gateway.DeadLetters;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Security;
 using Sonia.Gateway.Sessions;
 using Sonia.Hosting.Logging;
 using Sonia.Hosting.Telemetry;
@@ -45,12 +46,14 @@ public static class GatewayApp
         builder.Services.AddSoniaProblems();
         builder.Services.AddOpenApi();
         builder.AddSoniaClusterClient();
+        builder.AddSoniaSecurity();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationMiddleware>();
-        app.MapOpenApi();
+        app.UseSoniaSecurity();
+        app.MapOpenApi().RequireRole(SoniaRoles.Client);
         app.MapHealthApi();
         app.MapSessionsApi();
         app.MapBreakersApi();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sonia.Grains.Interfaces.Actions;
 
 namespace Sonia.Gateway.Actions;
@@ -16,7 +17,7 @@ public sealed record ActionResponse(
     string? SessionId,
     string Tool,
     JsonElement Args,
-    string ArgsHash,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ArgsHash,
     string IdempotencyKey,
     string Status,
     bool RequiresConfirmation,
@@ -34,10 +35,16 @@ public sealed record ActionResponse(
     IReadOnlyList<AuditEntry>? Audit,
     IReadOnlyList<AttemptView>? AttemptLog)
 {
+    /// <summary>The key that submitted the action (null for actions recorded before keys existed).</summary>
+    public string? SubmittedBy { get; init; }
+
     public static ActionResponse From(ActionView view) => new(
         view.ActionId, view.SessionId, view.Tool, Parse(view.Args)!.Value, view.ArgsHash, view.IdempotencyKey, view.Status,
         view.RequiresConfirmation, view.Attempts, view.FailureClass, view.Error, Parse(view.Result), view.CorrelationId,
-        view.ReplayOf, view.DlqId, view.CreatedAt, view.UpdatedAt, view.ExpiresAt, view.NextAttemptAt, view.Audit, view.AttemptLog);
+        view.ReplayOf, view.DlqId, view.CreatedAt, view.UpdatedAt, view.ExpiresAt, view.NextAttemptAt, view.Audit, view.AttemptLog)
+    {
+        SubmittedBy = view.SubmittedBy,
+    };
 
     private static JsonElement? Parse(string? json)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
 
@@ -23,12 +24,12 @@ public static partial class ActionsApi
 
     public static RouteGroupBuilder MapActionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/actions").WithTags("Actions");
+        var group = app.MapGroup("/v1/actions").WithTags("Actions").RequireRole(SoniaRoles.Client).AddEndpointFilter<ActionVisibility>();
         group.MapPost("/", SubmitAsync).WithName("SubmitAction");
         group.MapGet("/", ListAsync).WithName("ListActions");
         group.MapGet("/{actionId}", GetAsync).WithName("GetAction");
-        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction");
-        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction");
+        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction").RequireRole(SoniaRoles.Operator);
+        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction").RequireRole(SoniaRoles.Operator);
         return group;
     }
 
@@ -39,6 +40,10 @@ public static partial class ActionsApi
         if (string.IsNullOrWhiteSpace(request.Tool))
         {
             problems.Add("tool is required");
+        }
+        else if (request.Tool.Length > 64)
+        {
+            problems.Add("tool must be at most 64 characters");
         }
 
         if (request.Args is not { ValueKind: System.Text.Json.JsonValueKind.Object })
@@ -84,7 +89,8 @@ public static partial class ActionsApi
     }
 
     public static async Task<Results<Ok<ActionList>, ProblemHttpResult>> ListAsync(
-        IClusterClient cluster, string? status, [FromQuery(Name = "session_id")] string? sessionId, [FromQuery(Name = "last_n")] int? lastN)
+        IClusterClient cluster, string? status, [FromQuery(Name = "session_id")] string? sessionId, [FromQuery(Name = "last_n")] int? lastN,
+        HttpContext context)
     {
         if (status is not null && !ActionStatuses.All.Contains(status))
         {
@@ -96,7 +102,13 @@ public static partial class ActionsApi
             return Invalid([$"last_n must be between 1 and {MaxPage}"]);
         }
 
-        var views = await cluster.GetGrain<IActionQueryGrain>(0).ListAsync(new ActionQuery(status, sessionId, lastN ?? DefaultPage));
+        if (sessionId is not null && !SessionIds.IsValid(sessionId))
+        {
+            return Invalid([$"session_id must be '{SessionIds.Prefix}' followed by a 26-character ULID"]);
+        }
+
+        var views = await cluster.GetGrain<IActionQueryGrain>(0).ListAsync(
+            new ActionQuery(status, sessionId, lastN ?? DefaultPage) { SubmittedBy = ActionVisibility.OwnerFilter(context) });
         return TypedResults.Ok(new ActionList(views.Select(ActionResponse.From).ToList()));
     }
 
@@ -132,7 +144,7 @@ public static partial class ActionsApi
             return Invalid(["args_hash is required: the 64-character hex hash returned when the action was submitted"]);
         }
 
-        return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).ApproveAsync(hash, actor));
+        return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).ApproveAsync(hash, actor, ActionVisibility.FourEyes(context)));
     }
 
     public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> DenyAsync(
@@ -181,6 +193,7 @@ public static partial class ActionsApi
     {
         CommandOutcome.Done => TypedResults.Ok(ActionResponse.From(result.Action!)),
         CommandOutcome.NotFound => NotFound(actionId),
+        CommandOutcome.SelfApproval => Problem(StatusCodes.Status403Forbidden, "Self-approval refused", result.Error),
         CommandOutcome.HashMismatch => Problem(StatusCodes.Status409Conflict, "Arguments changed", result.Error),
         CommandOutcome.Expired => Problem(StatusCodes.Status409Conflict, "Confirmation expired", result.Error, FailureClasses.ConfirmationExpired),
         _ => Problem(StatusCodes.Status409Conflict, "Not awaiting confirmation", result.Error),

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Breakers;
 
 namespace Sonia.Gateway.Breakers;
@@ -14,7 +15,7 @@ public static class BreakersApi
 
     public static RouteGroupBuilder MapBreakersApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/breakers").WithTags("Breakers");
+        var group = app.MapGroup("/v1/breakers").WithTags("Breakers").RequireRole(SoniaRoles.Operator);
         group.MapGet("/", ListAsync).WithName("ListBreakers");
         group.MapGet("/{name}", GetAsync).WithName("GetBreaker");
         group.MapPost("/{name}/reset", ResetAsync).WithName("ResetBreaker");

@@ -22,17 +22,12 @@ public sealed class CorrelationMiddleware(RequestDelegate next)
 
         if (!valid)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status400BadRequest,
-                    Title = "Invalid correlation id",
-                    Detail = $"{CorrelationId.HeaderName} must be one value of at most {CorrelationId.MaxLength} characters from [A-Za-z0-9._:-].",
-                },
-            });
+            // Not IProblemDetailsService.WriteAsync: it throws (a 500) when the Accept header names no JSON type.
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Invalid correlation id",
+                detail: $"{CorrelationId.HeaderName} must be one value of at most {CorrelationId.MaxLength} characters from [A-Za-z0-9._:-].")
+                .ExecuteAsync(context);
             return;
         }
 

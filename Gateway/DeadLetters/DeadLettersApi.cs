@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
 
@@ -19,7 +20,7 @@ public static class DeadLettersApi
 
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/dlq").WithTags("Dead letters");
+        var group = app.MapGroup("/v1/dlq").WithTags("Dead letters").RequireRole(SoniaRoles.Operator);
         group.MapGet("/", ListAsync).WithName("ListDeadLetters");
         group.MapPost("/replay", ReplayBatchAsync).WithName("ReplayDeadLetters");
         group.MapGet("/replays/{jobId}", GetJobAsync).WithName("GetReplayJob");

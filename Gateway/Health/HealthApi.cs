@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sonia.Gateway.Correlation;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Health;
 
 namespace Sonia.Gateway.Health;
@@ -11,9 +12,9 @@ public static partial class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new AliveResponse("alive"))).WithTags("Health");
-        app.MapGet("/readyz", ReadyAsync).WithTags("Health");
-        app.MapGet("/v1/health", HealthAsync).WithTags("Health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new AliveResponse("alive"))).WithTags("Health").AllowAnonymous();
+        app.MapGet("/readyz", ReadyAsync).WithTags("Health").AllowAnonymous();
+        app.MapGet("/v1/health", HealthAsync).WithTags("Health").RequireRole(SoniaRoles.Operator);
         return app;
     }
 

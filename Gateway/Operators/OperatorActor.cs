@@ -1,31 +1,17 @@
-using System.Text.RegularExpressions;
-
 namespace Sonia.Gateway.Operators;
 
 /// <summary>
-/// Who asked for an audited change: the <c>X-Actor</c> header (at most 64 chars of <c>[A-Za-z0-9._@:-]</c>),
-/// or <c>anonymous</c> when absent. Authentication is not part of the gateway yet; the audit records what was claimed.
+/// Who asked for an audited change: the name of the API key that authenticated the request (<c>local</c> in open
+/// local mode). The <c>X-Actor</c> header is no longer believed: anyone can write one.
 /// </summary>
-public static partial class OperatorActor
+public static class OperatorActor
 {
-    public const string HeaderName = "X-Actor";
     public const string Anonymous = "anonymous";
 
-    /// <summary>What a malformed header is told.</summary>
-    public const string Rule = $"{HeaderName} must be at most 64 characters of [A-Za-z0-9._@:-]";
+    /// <summary>Kept for callers that still report a malformed actor; an authenticated name never is.</summary>
+    public const string Rule = "the request must be authenticated with an API key";
 
-    /// <summary>The actor, or null when the header is present but malformed.</summary>
-    public static string? From(HttpContext context)
-    {
-        var values = context.Request.Headers[HeaderName];
-        if (values.Count == 0)
-        {
-            return Anonymous;
-        }
-
-        return values.Count == 1 && values[0] is { } actor && Shape().IsMatch(actor) ? actor : null;
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9._@:-]{1,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex Shape();
+    /// <summary>The authenticated key's name; <see cref="Anonymous"/> only on an endpoint that admits anonymous callers.</summary>
+    public static string? From(HttpContext context) =>
+        context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : Anonymous;
 }

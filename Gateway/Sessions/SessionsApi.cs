@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Sessions;
 
 namespace Sonia.Gateway.Sessions;
@@ -8,7 +9,7 @@ public static class SessionsApi
 {
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sessions").WithTags("Sessions");
+        var group = app.MapGroup("/v1/sessions").WithTags("Sessions").RequireRole(SoniaRoles.Client);
         group.MapPost("/", OpenSessionAsync).WithName("OpenSession");
         group.MapGet("/{sessionId}", GetSessionAsync).WithName("GetSession");
         return group;

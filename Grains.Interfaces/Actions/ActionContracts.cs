@@ -43,6 +43,9 @@ public enum CommandOutcome
     WrongState = 2,
     HashMismatch = 3,
     Expired = 4,
+
+    /// <summary>The approver submitted the action and the tool does not allow self-approval (four-eyes).</summary>
+    SelfApproval = 5,
 }
 
 /// <summary>An action as callers see it; <see cref="Args"/> and <see cref="Result"/> are raw JSON.</summary>
@@ -77,6 +80,10 @@ public sealed record class ActionView(
     /// <summary>When a queued action is next tried: after a retry backoff, or at the end of a breaker wait.</summary>
     [Id(20)]
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>The key that submitted the action; null for actions recorded before keys existed.</summary>
+    [Id(21)]
+    public string? SubmittedBy { get; init; }
 }
 
 /// <summary>One transition of an action.</summary>
@@ -104,4 +111,9 @@ public sealed record class AttemptView(
 public sealed record class ActionQuery(
     [property: Id(0)] string? Status,
     [property: Id(1)] string? SessionId,
-    [property: Id(2)] int LastN);
+    [property: Id(2)] int LastN)
+{
+    /// <summary>Only actions this key submitted; null means anyone's.</summary>
+    [Id(3)]
+    public string? SubmittedBy { get; init; }
+}

@@ -28,8 +28,9 @@ public interface IActionGrain : IGrainWithStringKey
     [Alias("wait"), AlwaysInterleave]
     Task<ActionView?> WaitAsync(int waitMs);
 
+    /// <param name="enforceFourEyes">False only where every caller is the same person (open local mode).</param>
     [Alias("approve")]
-    Task<CommandResult> ApproveAsync(string argsHash, string actor);
+    Task<CommandResult> ApproveAsync(string argsHash, string actor, bool enforceFourEyes = true);
 
     [Alias("deny")]
     Task<CommandResult> DenyAsync(string? reason, string actor);

@@ -44,6 +44,7 @@ public sealed partial class ActionGrain
             ArgsHash = ActionHashes.Args(tool.Name, args),
             RequestHash = requestHash,
             IdempotencyKey = idempotencyKey,
+            SubmittedBy = submission.Actor,
             Status = status,
             RequiresConfirmation = confirm,
             CorrelationId = correlationId,

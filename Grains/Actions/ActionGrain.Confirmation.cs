@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Ledger;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Hosting.Correlation;
@@ -7,7 +8,7 @@ namespace Sonia.Grains.Actions;
 /// <summary>Approve, deny and expire: the confirmation half of the lifecycle.</summary>
 public sealed partial class ActionGrain
 {
-    public async Task<CommandResult> ApproveAsync(string argsHash, string actor)
+    public async Task<CommandResult> ApproveAsync(string argsHash, string actor, bool enforceFourEyes = true)
     {
         if (await PendingConfirmationAsync() is { } refusal)
         {
@@ -15,6 +16,13 @@ public sealed partial class ActionGrain
         }
 
         var action = _action!;
+        if (enforceFourEyes && IsSelfApproval(action, actor))
+        {
+            LogSelfApproval(logger, action.ActionId, actor);
+            var why = $"{actor} submitted this action: another key must approve it";
+            return new CommandResult(CommandOutcome.SelfApproval, action.ToView(), why);
+        }
+
         if (!string.Equals(argsHash, action.ArgsHash, StringComparison.OrdinalIgnoreCase))
         {
             return new CommandResult(CommandOutcome.HashMismatch, action.ToView(), "args_hash does not match the action's tool and arguments");
@@ -68,6 +76,14 @@ public sealed partial class ActionGrain
         await CommitAsync(expired, action,
             [new AuditRow(action.ActionId, action.Status, ActionStatuses.Expired, now, System, action.CorrelationId, expired.Error)]);
     }
+
+    /// <summary>Four-eyes: the submitter may not approve, unless the tool's policy allows it.</summary>
+    private bool IsSelfApproval(ActionRecord action, string actor) =>
+        string.Equals(action.SubmittedBy, actor, StringComparison.Ordinal)
+        && !(options.Tools.TryGetValue(action.Tool, out var tool) && tool.Options.AllowSelfApproval);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Action {ActionId}: approval by its own submitter {Actor} refused (four-eyes)")]
+    private static partial void LogSelfApproval(ILogger logger, string actionId, string actor);
 
     /// <summary>Null when the action awaits confirmation and may still be confirmed; otherwise why not.</summary>
     private async Task<CommandResult?> PendingConfirmationAsync()

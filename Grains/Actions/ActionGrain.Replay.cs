@@ -40,6 +40,7 @@ public sealed partial class ActionGrain
             Status = ActionStatuses.Queued,
             CorrelationId = source.CorrelationId,
             ReplayOf = source.ActionId,
+            SubmittedBy = actor,
             CreatedAt = now,
             UpdatedAt = now,
             LeaseUntil = now + options.LeaseDuration,

@@ -107,6 +107,7 @@ public sealed partial class ActionLedger
         parameters["requires_confirmation"] = a.RequiresConfirmation;
         parameters["correlation_id"] = a.CorrelationId;
         parameters["replay_of"] = a.ReplayOf;
+        parameters["submitted_by"] = a.SubmittedBy;
         parameters["created_at"] = a.CreatedAt;
         return parameters;
     }

@@ -20,7 +20,8 @@ public sealed class ActionReader(DatabaseOptions database)
     public async Task<IReadOnlyList<ActionRecord>> ListAsync(ActionQuery query, CancellationToken cancellationToken = default)
     {
         var rows = new List<ActionRecord>();
-        await QueryAsync(_sql.ListActions, r => rows.Add(Read(r)), cancellationToken, ("status", query.Status), ("session_id", query.SessionId), ("limit", query.LastN));
+        await QueryAsync(_sql.ListActions, r => rows.Add(Read(r)), cancellationToken, ("status", query.Status), ("session_id", query.SessionId), ("limit", query.LastN),
+            ("submitted_by", query.SubmittedBy));
         return rows;
     }
 
@@ -85,5 +86,6 @@ public sealed class ActionReader(DatabaseOptions database)
         NextAttemptAt = SqlValues.ReadNullableTime(r, 19),
         LeaseUntil = SqlValues.ReadNullableTime(r, 20),
         Version = r.GetInt32(21),
+        SubmittedBy = SqlValues.ReadNullableString(r, 22),
     };
 }

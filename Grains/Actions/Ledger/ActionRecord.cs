@@ -27,12 +27,19 @@ public sealed record ActionRecord
     public DateTimeOffset? NextAttemptAt { get; init; }
     public DateTimeOffset? LeaseUntil { get; init; }
 
+    /// <summary>The key (actor) that submitted or replayed the action: four-eyes and a client's own-actions view use it.</summary>
+    public string? SubmittedBy { get; init; }
+
     /// <summary>Grows by one with every write; a write that expects another version changes nothing.</summary>
     public int Version { get; init; }
 
     public ActionView ToView() => new(
         ActionId, SessionId, Tool, Args, ArgsHash, IdempotencyKey, Status, RequiresConfirmation, Attempts,
-        FailureClass, Error, Result, CorrelationId, ReplayOf, DlqId, CreatedAt, UpdatedAt, ExpiresAt) { NextAttemptAt = NextAttemptAt };
+        FailureClass, Error, Result, CorrelationId, ReplayOf, DlqId, CreatedAt, UpdatedAt, ExpiresAt)
+    {
+        NextAttemptAt = NextAttemptAt,
+        SubmittedBy = SubmittedBy,
+    };
 }
 
 /// <summary>One row of <c>sonia.action_audit</c>.</summary>

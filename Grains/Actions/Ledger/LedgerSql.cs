@@ -7,7 +7,8 @@ public abstract class LedgerSql
 {
     public const string ActionColumns =
         "action_id, session_id, tool, args, args_hash, request_hash, idempotency_key, status, requires_confirmation, attempts, " +
-        "failure_class, error, result, correlation_id, replay_of, dlq_id, created_at, updated_at, expires_at, next_attempt_at, lease_until, version";
+        "failure_class, error, result, correlation_id, replay_of, dlq_id, created_at, updated_at, expires_at, next_attempt_at, lease_until, version, " +
+        "submitted_by";
 
     public static LedgerSql For(DatabaseProvider provider) => provider switch
     {
@@ -19,7 +20,7 @@ public abstract class LedgerSql
     public string InsertAction =>
         $"INSERT INTO sonia.actions ({ActionColumns}) VALUES (@action_id, @session_id, @tool, @args, @args_hash, @request_hash, " +
         "@idempotency_key, @status, @requires_confirmation, @attempts, @failure_class, @error, @result, @correlation_id, @replay_of, " +
-        "@dlq_id, @created_at, @updated_at, @expires_at, @next_attempt_at, @lease_until, @version)";
+        "@dlq_id, @created_at, @updated_at, @expires_at, @next_attempt_at, @lease_until, @version, @submitted_by)";
 
     public string UpdateAction =>
         "UPDATE sonia.actions SET status = @status, attempts = @attempts, failure_class = @failure_class, error = @error, " +
@@ -48,7 +49,7 @@ public abstract class LedgerSql
     public string SelectAttempts =>
         "SELECT attempt, started_at, finished_at, outcome, failure_class, error FROM sonia.action_attempts WHERE action_id = @action_id ORDER BY attempt";
 
-    /// <summary>Newest first; @status and @session_id NULL mean "any".</summary>
+    /// <summary>Newest first; @status, @session_id and @submitted_by NULL mean "any".</summary>
     public abstract string ListActions { get; }
 
     /// <summary>Unfinished actions whose lease ran out, and confirmations past their deadline.</summary>
@@ -103,7 +104,8 @@ public sealed class PostgreSqlLedgerSql : LedgerSql
 
     public override string ListActions =>
         $"SELECT {ActionColumns} FROM sonia.actions WHERE (@status::varchar IS NULL OR status = @status) " +
-        "AND (@session_id::varchar IS NULL OR session_id = @session_id) ORDER BY created_at DESC, action_id DESC LIMIT @limit";
+        "AND (@session_id::varchar IS NULL OR session_id = @session_id) AND (@submitted_by::varchar IS NULL OR submitted_by = @submitted_by) " +
+        "ORDER BY created_at DESC, action_id DESC LIMIT @limit";
 
     public override string SelectRecoverable =>
         "SELECT action_id FROM sonia.actions WHERE (status IN ('queued', 'executing', 'approved') AND lease_until < @now) " +
@@ -129,7 +131,8 @@ public sealed class SqlServerLedgerSql : LedgerSql
 
     public override string ListActions =>
         $"SELECT TOP (@limit) {ActionColumns} FROM sonia.actions WHERE (@status IS NULL OR status = @status) " +
-        "AND (@session_id IS NULL OR session_id = @session_id) ORDER BY created_at DESC, action_id DESC";
+        "AND (@session_id IS NULL OR session_id = @session_id) AND (@submitted_by IS NULL OR submitted_by = @submitted_by) " +
+        "ORDER BY created_at DESC, action_id DESC";
 
     public override string ListDeadLetters =>
         $"SELECT TOP (@limit) {DeadLetterColumns} FROM sonia.dead_letters WHERE (@status IS NULL OR status = @status) " +

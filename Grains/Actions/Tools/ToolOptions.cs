@@ -16,6 +16,9 @@ public sealed class ToolOptions
 
     public bool RequiresConfirmation { get; set; }
 
+    /// <summary>Lets the key that submitted an action approve it too; off by default (four-eyes).</summary>
+    public bool AllowSelfApproval { get; set; }
+
     /// <summary>Overrides <see cref="ActionsOptions.ConfirmationTimeout"/> for this tool.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan? ConfirmationTimeout { get; set; }

@@ -81,23 +81,22 @@ public sealed class BreakersApiTests(SoniaClusterFixture fixture)
         var actions = detail.GetProperty("manual_actions").EnumerateArray().ToList();
         var first = actions.Single(a => a.GetProperty("correlation_id").GetString() == correlationId);
         Assert.Equal("isolate", first.GetProperty("action").GetString());
-        Assert.Equal("alice@ops", first.GetProperty("actor").GetString());
+        // X-Actor is not believed: the actor is the authenticated key, "local" in open local mode.
+        Assert.Equal("local", first.GetProperty("actor").GetString());
         Assert.Equal("drill", first.GetProperty("reason").GetString());
-        Assert.Contains(actions, a => a.GetProperty("action").GetString() == "reset" && a.GetProperty("actor").GetString() == "anonymous");
+        Assert.Contains(actions, a => a.GetProperty("action").GetString() == "reset" && a.GetProperty("actor").GetString() == "local");
         var transitions = detail.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("to").GetString()).ToList();
         Assert.Equal(["isolated", "closed"], transitions.TakeLast(2));
     }
 
     [Fact]
-    public async Task BadActorOrReason_Is400AndChangesNothing()
+    public async Task BadReasonOrBody_Is400AndChangesNothing()
     {
         var before = await fixture.Http.GetFromJsonAsync<JsonElement>("/v1/breakers/executor");
-        using var badActor = new HttpRequestMessage(HttpMethod.Post, "/v1/breakers/executor/isolate");
-        badActor.Headers.Add("X-Actor", "not ok!");
         using var tooLong = new HttpRequestMessage(HttpMethod.Post, "/v1/breakers/executor/isolate") { Content = JsonContent.Create(new { reason = new string('r', 501) }) };
         using var notJson = new HttpRequestMessage(HttpMethod.Post, "/v1/breakers/executor/isolate") { Content = new StringContent("{oops", System.Text.Encoding.UTF8, "application/json") };
 
-        foreach (var request in new[] { badActor, tooLong, notJson })
+        foreach (var request in new[] { tooLong, notJson })
         {
             using var response = await fixture.Http.SendAsync(request);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -20,7 +20,7 @@ public sealed partial class LedgerSqlTests
         [
             "action_id", "session_id", "tool", "args", "args_hash", "request_hash", "idempotency_key", "status", "requires_confirmation",
             "attempts", "failure_class", "error", "result", "correlation_id", "replay_of", "dlq_id", "created_at", "updated_at",
-            "expires_at", "next_attempt_at", "lease_until", "version",
+            "expires_at", "next_attempt_at", "lease_until", "version", "submitted_by",
         ],
         [nameof(LedgerSql.UpdateAction)] =
         [
@@ -39,7 +39,7 @@ public sealed partial class LedgerSqlTests
         [nameof(LedgerSql.SelectSubmission)] = ["idempotency_key"],
         [nameof(LedgerSql.SelectAudit)] = ["action_id"],
         [nameof(LedgerSql.SelectAttempts)] = ["action_id"],
-        [nameof(LedgerSql.ListActions)] = ["status", "session_id", "limit"],
+        [nameof(LedgerSql.ListActions)] = ["status", "session_id", "submitted_by", "limit"],
         [nameof(LedgerSql.SelectRecoverable)] = ["now", "limit"],
         [nameof(LedgerSql.ClaimExecution)] = ["idempotency_key", "action_id", "tool", "executed_at"],
         [nameof(LedgerSql.SelectExecution)] = ["idempotency_key"],

@@ -20,6 +20,7 @@ public sealed class MigrationTests
         Assert.Contains(applied, s => s.EndsWith("0001_orleans.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0002_sonia_schema.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0004_retention.sql", StringComparison.Ordinal));
+        Assert.Contains(applied, s => s.EndsWith("0005_auth.sql", StringComparison.Ordinal));
         Assert.Empty(migrator.PendingScripts());
     }
 

@@ -116,14 +116,15 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var record = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("discarded", record.GetProperty("status").GetString());
-        Assert.Equal("bob", record.GetProperty("resolved_by").GetString());
+        // X-Actor is not believed: the actor is the authenticated key, "local" in open local mode.
+        Assert.Equal("local", record.GetProperty("resolved_by").GetString());
         Assert.Equal("customer cancelled", record.GetProperty("resolution_reason").GetString());
         Assert.Equal(HttpStatusCode.Conflict, replay);
         Assert.Equal(HttpStatusCode.OK, dry);
         Assert.False(verdict.GetProperty("would_replay").GetBoolean());
         Assert.Contains("discarded", verdict.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
         var audit = (await _actions.GetAsync(original.GetProperty("action_id").GetString()!)).GetProperty("audit").EnumerateArray().Last();
-        Assert.Equal("bob", audit.GetProperty("actor").GetString());
+        Assert.Equal("local", audit.GetProperty("actor").GetString());
         Assert.Contains("discarded", audit.GetProperty("detail").GetString());
     }
 

@@ -51,15 +51,7 @@ public class SoniaClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
 
-        _gateway = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(SharedSettings())
-        {
-            ["Sonia:Cluster:ClusterId"] = Cluster.Options.ClusterId,
-            ["Sonia:Cluster:ServiceId"] = Cluster.Options.ServiceId,
-            ["Sonia:Cluster:GatewayListRefreshSeconds"] = "1",
-            ["Sonia:DataPath"] = DataPath,
-            ["Sonia:Gateway:Name"] = "gateway-test",
-            ["Urls"] = "http://127.0.0.1:0",
-        }));
+        _gateway = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(GatewaySettings()));
         await _gateway.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(_gateway.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -89,6 +81,17 @@ public class SoniaClusterFixture : IAsyncLifetime
             await OutageExecutor.DisposeAsync();
         }
     }
+
+    /// <summary>What the shared gateway is configured with (no keys: open local mode); another gateway may start from it.</summary>
+    public Dictionary<string, string?> GatewaySettings() => new(SharedSettings())
+    {
+        ["Sonia:Cluster:ClusterId"] = Cluster.Options.ClusterId,
+        ["Sonia:Cluster:ServiceId"] = Cluster.Options.ServiceId,
+        ["Sonia:Cluster:GatewayListRefreshSeconds"] = "1",
+        ["Sonia:DataPath"] = DataPath,
+        ["Sonia:Gateway:Name"] = "gateway-test",
+        ["Urls"] = "http://127.0.0.1:0",
+    };
 
     private Dictionary<string, string?> SharedSettings() => new()
     {
@@ -139,6 +142,8 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Actions:Tools:t.http-fast:Retry:BackoffBase"] = "00:00:00.010",
         ["Sonia:Actions:Tools:t.expiring:RequiresConfirmation"] = "true",
         ["Sonia:Actions:Tools:t.expiring:ConfirmationTimeout"] = "00:00:01",
+        ["Sonia:Actions:Tools:t.self-approve:RequiresConfirmation"] = "true",
+        ["Sonia:Actions:Tools:t.self-approve:AllowSelfApproval"] = "true",
     };
 
     /// <summary>The breakers of the silo at <paramref name="index"/>, as its adapters see them.</summary>

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Sonia.Gateway.Actions;
+
+namespace Sonia.Gateway.Security;
+
+/// <summary>
+/// What a caller may see of actions: a <c>client</c> key sees only actions it submitted (another's is a 404, as if
+/// it did not exist) and never the <c>args_hash</c> of an action awaiting confirmation; the answer to a submission
+/// never carries that hash either, since the submitter is the one key that must not approve it.
+/// Drill tools (<c>drill.*</c>) may be submitted by admin keys only. Open local mode sees everything.
+/// </summary>
+public sealed class ActionVisibility(SecurityMode mode) : IEndpointFilter
+{
+    public const string DrillPrefix = "drill.";
+
+    /// <summary>For an action listing: the key whose actions alone a client sees, or null for operators.</summary>
+    public static string? OwnerFilter(HttpContext context) =>
+        SoniaRoles.Holds(context.User, SoniaRoles.Operator) ? null : context.User.Identity?.Name ?? string.Empty;
+
+    /// <summary>Four-eyes is off in open local mode, where every request is the same person.</summary>
+    public static bool FourEyes(HttpContext context) => !context.RequestServices.GetRequiredService<SecurityMode>().Open;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var submitting = HttpMethods.IsPost(context.Request.Method) && context.Request.RouteValues.Count == 0;
+        if (submitting && !mode.Open && invocation.Arguments.OfType<SubmitActionRequest>().FirstOrDefault() is { Tool: { } tool }
+            && tool.StartsWith(DrillPrefix, StringComparison.Ordinal) && !SoniaRoles.Holds(context.User, SoniaRoles.Admin))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"drill tools ({DrillPrefix}*) need an admin key.");
+        }
+
+        var result = await next(invocation);
+        if (mode.Open)
+        {
+            return result;
+        }
+
+        var inner = result is INestedHttpResult nested ? nested.Result : result;
+        var operatorKey = SoniaRoles.Holds(context.User, SoniaRoles.Operator);
+        return inner switch
+        {
+            Accepted<ActionResponse> accepted => TypedResults.Accepted(accepted.Location, Conceal(accepted.Value!)),
+            Ok<ActionResponse> ok when submitting => TypedResults.Ok(Conceal(ok.Value!)),
+            Ok<ActionResponse> ok when operatorKey => result,
+            Ok<ActionResponse> ok when ok.Value!.SubmittedBy != context.User.Identity?.Name => TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound, title: "Action not found", detail: $"No action {ok.Value.ActionId}."),
+            Ok<ActionResponse> ok => TypedResults.Ok(Conceal(ok.Value!)),
+            Ok<ActionList> list when !operatorKey => TypedResults.Ok(new ActionList(list.Value!.Actions.Select(Conceal).ToList())),
+            _ => result,
+        };
+    }
+
+    /// <summary>Without the hash that approving needs, when the action awaits confirmation.</summary>
+    private static ActionResponse Conceal(ActionResponse action) => action.RequiresConfirmation ? action with { ArgsHash = null } : action;
+}
