@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
 
@@ -13,6 +14,7 @@ public sealed class AuthOptions
     public Dictionary<string, ApiKeyOptions> Keys { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Requests per minute per key, by role; 0 means unlimited.</summary>
+    [ValidateObjectMembers]
     public RoleRateLimits RateLimits { get; set; } = new();
 
     /// <summary>Names that already mean something in the audit trail; a key may not impersonate them.</summary>
@@ -24,7 +26,7 @@ public sealed class AuthOptions
     /// <summary>Binds and checks every key; a bad one stops start-up with one line naming it (never its hash).</summary>
     public static AuthOptions Load(IConfiguration configuration)
     {
-        var options = OptionsValidation.BindValidated<AuthOptions>(configuration, SectionName);
+        var options = OptionsValidation.BindValidated(configuration, SectionName, new AuthOptionsValidator());
         foreach (var (name, key) in options.Keys)
         {
             var path = $"{SectionName}:Keys:{name}";
@@ -45,7 +47,6 @@ public sealed class AuthOptions
             }
         }
 
-        OptionsValidation.Validate(options.RateLimits, $"{SectionName}:RateLimits");
         return options;
     }
 }
@@ -77,3 +78,7 @@ public sealed class RoleRateLimits
         _ => Admin,
     };
 }
+
+/// <summary>Checks the rate limits' ranges (source-generated); keys are checked one by one in <see cref="AuthOptions.Load"/>.</summary>
+[OptionsValidator]
+public sealed partial class AuthOptionsValidator : IValidateOptions<AuthOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Sonia.Gateway.Security;
 
@@ -26,3 +27,7 @@ public sealed class RequestLimitsOptions
     [Range(1, 1000)]
     public int MaxQueryParameters { get; set; } = 32;
 }
+
+/// <summary>Checks the limits' ranges (source-generated).</summary>
+[OptionsValidator]
+public sealed partial class RequestLimitsOptionsValidator : IValidateOptions<RequestLimitsOptions>;

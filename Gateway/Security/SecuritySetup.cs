@@ -10,7 +10,7 @@ public static partial class SecuritySetup
     public static WebApplicationBuilder AddSoniaSecurity(this WebApplicationBuilder builder)
     {
         var auth = AuthOptions.Load(builder.Configuration);
-        var limits = OptionsValidation.BindValidated<RequestLimitsOptions>(builder.Configuration, RequestLimitsOptions.SectionName);
+        var limits = OptionsValidation.BindValidated(builder.Configuration, RequestLimitsOptions.SectionName, new RequestLimitsOptionsValidator());
         var keys = new KeyRing(auth);
         var addresses = OpenLocalMode.BoundAddresses(builder.Configuration, builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey));
         if (keys.IsEmpty)
