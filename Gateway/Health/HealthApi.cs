@@ -10,7 +10,7 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new AliveResponse("alive"))).WithTags("Health");
+        app.MapMethods("/healthz", ["GET", "HEAD"], () => TypedResults.Ok(new AliveResponse("alive"))).WithTags("Health");
         app.MapGet("/readyz", ReadyAsync).WithTags("Health");
         app.MapGet("/v1/health", HealthAsync).WithTags("Health");
         return app;
