@@ -8,6 +8,7 @@ using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
 using Sonia.Gateway.Problems;
 using Sonia.Gateway.Sessions;
+using Sonia.Gateway.Tools;
 using Sonia.Hosting.Logging;
 using Sonia.Hosting.Telemetry;
 
@@ -59,6 +60,7 @@ public static class GatewayApp
         app.MapBreakersApi();
         app.MapActionsApi();
         app.MapDeadLettersApi();
+        app.MapToolsApi();
         return app;
     }
 }
