@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sonia.Gateway.AccessLog;
 using Sonia.Gateway.Actions;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
@@ -51,6 +52,7 @@ public static class GatewayApp
         builder.AddSoniaClusterClient();
 
         var app = builder.Build();
+        app.UseMiddleware<AccessLogMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationMiddleware>();
