@@ -7,6 +7,7 @@ using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
+using Sonia.Gateway.OpenApi;
 using Sonia.Gateway.Problems;
 using Sonia.Gateway.Sessions;
 using Sonia.Gateway.Tools;
@@ -46,9 +47,12 @@ public static class GatewayApp
 
             // A misspelt member (idempotencyKey for idempotency_key) must not quietly switch a feature off.
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+            // Numbers are JSON numbers: "5" for max_per_second is an error naming the member, and the contract says number, not number-or-string.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddSoniaProblems();
-        builder.Services.AddOpenApi();
+        builder.Services.AddSoniaOpenApi();
         builder.AddSoniaClusterClient();
 
         var app = builder.Build();
@@ -57,6 +61,7 @@ public static class GatewayApp
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationMiddleware>();
         app.MapOpenApi();
+        app.MapApiReference(builder.Configuration);
         app.MapHealthApi();
         app.MapSessionsApi();
         app.MapBreakersApi();

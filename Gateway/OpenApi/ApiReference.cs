@@ -1,0 +1,23 @@
+using Scalar.AspNetCore;
+
+namespace Sonia.Gateway.OpenApi;
+
+/// <summary>
+/// The browsable API reference (Scalar) at <c>/docs</c>, drawn from <c>/openapi/v1.json</c>. On unless
+/// <c>Sonia:Gateway:ApiReference</c> is <c>false</c>: a deployment that does not want it shown turns it off.
+/// </summary>
+public static class ApiReference
+{
+    public const string Path = "/docs";
+    public const string SettingName = "Sonia:Gateway:ApiReference";
+
+    public static IEndpointRouteBuilder MapApiReference(this IEndpointRouteBuilder app, IConfiguration configuration)
+    {
+        if (configuration.GetValue(SettingName, defaultValue: true))
+        {
+            app.MapScalarApiReference(Path, o => o.WithTitle("Sonia API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        }
+
+        return app;
+    }
+}
