@@ -62,6 +62,13 @@ public static class GatewayApp
         app.UseMiddleware<CorrelationMiddleware>();
         app.MapOpenApi();
         app.MapApiReference(builder.Configuration);
+        app.MapSoniaApi();
+        return app;
+    }
+
+    /// <summary>Every API route; one list, so that a test can enumerate the routes without building a whole gateway.</summary>
+    public static IEndpointRouteBuilder MapSoniaApi(this IEndpointRouteBuilder app)
+    {
         app.MapHealthApi();
         app.MapSessionsApi();
         app.MapBreakersApi();
