@@ -1,14 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sonia.Gateway.AccessLog;
 using Sonia.Gateway.Actions;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
+using Sonia.Gateway.OpenApi;
 using Sonia.Gateway.Problems;
 using Sonia.Gateway.Security;
 using Sonia.Gateway.Sessions;
+using Sonia.Gateway.Tools;
 using Sonia.Hosting.Logging;
 using Sonia.Hosting.Telemetry;
 
@@ -42,23 +45,39 @@ public static class GatewayApp
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+
+            // A misspelt member (idempotencyKey for idempotency_key) must not quietly switch a feature off.
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+            // Numbers are JSON numbers: "5" for max_per_second is an error naming the member, and the contract says number, not number-or-string.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddSoniaProblems();
-        builder.Services.AddOpenApi();
+        builder.Services.AddSoniaOpenApi();
         builder.AddSoniaClusterClient();
         builder.AddSoniaSecurity();
 
         var app = builder.Build();
+        app.UseMiddleware<AccessLogMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationMiddleware>();
         app.UseSoniaSecurity();
         app.MapOpenApi().RequireRole(SoniaRoles.Client);
+        app.MapApiReference(builder.Configuration);
+        app.MapSoniaApi();
+        return app;
+    }
+
+    /// <summary>Every API route; one list, so that a test can enumerate the routes without building a whole gateway.</summary>
+    public static IEndpointRouteBuilder MapSoniaApi(this IEndpointRouteBuilder app)
+    {
         app.MapHealthApi();
         app.MapSessionsApi();
         app.MapBreakersApi();
         app.MapActionsApi();
         app.MapDeadLettersApi();
+        app.MapToolsApi();
         return app;
     }
 }

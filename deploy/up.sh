@@ -193,7 +193,8 @@ printf '%s\n' "$PG_PORT" >"$PG_PORT_FILE"
 # Configuration shared by every Sonia process (see the C# Options classes).
 export Sonia__Database__Provider=PostgreSql
 export Sonia__Database__ConnectionString="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=sonia"
-export Sonia__Cluster__Clustering=Localhost
+# ADO.NET membership even for one silo: a silo started later against the same database joins (README "Several silos").
+export Sonia__Cluster__Clustering=AdoNet
 export Sonia__Cluster__SiloPort="$SILO_PORT"
 export Sonia__Cluster__GatewayPort="$GATEWAY_PORT"
 export Sonia__Actions__Drills__Enabled=true  # drill.fail/drill.sleep for local chaos drills; off unless set

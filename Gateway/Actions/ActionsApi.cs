@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Requests;
 using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
@@ -22,12 +23,18 @@ public static partial class ActionsApi
     /// <summary>Well under Orleans' 30 s response timeout, so a long wait never looks like a dead silo.</summary>
     public const int MaxWaitMs = 20_000;
 
+    public static readonly QueryParameter StatusQuery = QueryParameter.OneOf("status", ActionStatuses.All, "Only actions in this status.");
+    public static readonly QueryParameter SessionQuery = QueryParameter.Text("session_id", "Only actions of this session.");
+    public static readonly QueryParameter LastNQuery = QueryParameter.Integer("last_n", 1, MaxPage, $"How many, newest first (default {DefaultPage}).");
+    public static readonly QueryParameter WaitQuery =
+        QueryParameter.Integer("wait_ms", 0, MaxWaitMs, "Wait up to this long for the action to end before answering.");
+
     public static RouteGroupBuilder MapActionsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/actions").WithTags("Actions").RequireRole(SoniaRoles.Client).AddEndpointFilter<ActionVisibility>();
         group.MapPost("/", SubmitAsync).WithName("SubmitAction");
-        group.MapGet("/", ListAsync).WithName("ListActions");
-        group.MapGet("/{actionId}", GetAsync).WithName("GetAction");
+        group.MapGet("/", ListAsync).WithName("ListActions").WithQuery(StatusQuery, SessionQuery, LastNQuery);
+        group.MapGet("/{actionId}", GetAsync).WithName("GetAction").WithQuery(WaitQuery);
         group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction").RequireRole(SoniaRoles.Operator);
         group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction").RequireRole(SoniaRoles.Operator);
         return group;
@@ -72,6 +79,11 @@ public static partial class ActionsApi
             return Invalid(problems);
         }
 
+        if (request.SessionId is { } sessionId && await cluster.GetGrain<ISessionGrain>(sessionId).GetAsync() is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Session not found", $"session_id {sessionId} names no open session.");
+        }
+
         var submission = new ActionSubmission(request.SessionId, request.Tool!, request.Args!.Value.GetRawText(), request.IdempotencyKey, actor);
         var result = request.IdempotencyKey is { } idempotencyKey
             ? await cluster.GetGrain<IActionSubmissionGrain>(idempotencyKey).SubmitAsync(submission, context.RequestAborted)
@@ -88,18 +100,15 @@ public static partial class ActionsApi
         };
     }
 
-    public static async Task<Results<Ok<ActionList>, ProblemHttpResult>> ListAsync(
-        IClusterClient cluster, string? status, [FromQuery(Name = "session_id")] string? sessionId, [FromQuery(Name = "last_n")] int? lastN,
-        HttpContext context)
+    public static async Task<Results<Ok<ActionList>, ProblemHttpResult>> ListAsync(IClusterClient cluster, HttpContext context)
     {
-        if (status is not null && !ActionStatuses.All.Contains(status))
+        var query = new QueryReader(context);
+        var status = query.Choice(StatusQuery);
+        var sessionId = query.Text(SessionQuery);
+        var lastN = query.Integer(LastNQuery);
+        if (query.Errors.Count > 0)
         {
-            return Invalid([$"status must be one of {string.Join(", ", ActionStatuses.All.Order())}"]);
-        }
-
-        if (lastN is < 1 or > MaxPage)
-        {
-            return Invalid([$"last_n must be between 1 and {MaxPage}"]);
+            return Invalid(query.Errors);
         }
 
         if (sessionId is not null && !SessionIds.IsValid(sessionId))
@@ -114,16 +123,18 @@ public static partial class ActionsApi
 
     /// <summary>With <c>wait_ms</c>, answers as soon as the action ends, or after that long: a client need not poll.</summary>
     public static async Task<Results<Ok<ActionResponse>, ProblemHttpResult>> GetAsync(
-        string actionId, IClusterClient cluster, [FromQuery(Name = "wait_ms")] int? waitMs)
+        string actionId, IClusterClient cluster, HttpContext context)
     {
+        var query = new QueryReader(context);
+        var waitMs = query.Integer(WaitQuery);
         if (!ActionIds.IsValid(actionId))
         {
-            return Invalid(["action id must be 'act_' followed by a 26-character ULID"]);
+            query.Errors.Insert(0, "action id must be 'act_' followed by a 26-character ULID");
         }
 
-        if (waitMs is < 0 or > MaxWaitMs)
+        if (query.Errors.Count > 0)
         {
-            return Invalid([$"wait_ms must be between 0 and {MaxWaitMs}"]);
+            return Invalid(query.Errors);
         }
 
         var grain = cluster.GetGrain<IActionGrain>(actionId);

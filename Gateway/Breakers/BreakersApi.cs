@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
+using Sonia.Gateway.Problems;
+using Sonia.Gateway.Requests;
 using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Breakers;
 
@@ -13,11 +15,14 @@ public static class BreakersApi
     public const int MaxMinutes = 1440;
     public const int MaxReasonLength = 500;
 
+    public static readonly QueryParameter MinutesQuery =
+        QueryParameter.Integer("minutes", 1, MaxMinutes, "How many minutes of the metric series (default 60).");
+
     public static RouteGroupBuilder MapBreakersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/breakers").WithTags("Breakers").RequireRole(SoniaRoles.Operator);
         group.MapGet("/", ListAsync).WithName("ListBreakers");
-        group.MapGet("/{name}", GetAsync).WithName("GetBreaker");
+        group.MapGet("/{name}", GetAsync).WithName("GetBreaker").WithQuery(MinutesQuery);
         group.MapPost("/{name}/reset", ResetAsync).WithName("ResetBreaker");
         group.MapPost("/{name}/isolate", IsolateAsync).WithName("IsolateBreaker");
         return group;
@@ -29,12 +34,13 @@ public static class BreakersApi
         return TypedResults.Ok(new BreakerList(breakers));
     }
 
-    public static async Task<Results<Ok<BreakerDetail>, ProblemHttpResult>> GetAsync(string name, IClusterClient cluster, int? minutes)
+    public static async Task<Results<Ok<BreakerDetail>, ProblemHttpResult>> GetAsync(string name, IClusterClient cluster, HttpContext context)
     {
-        var span = minutes ?? 60;
-        if (span is < 1 or > MaxMinutes)
+        var query = new QueryReader(context);
+        var span = query.Integer(MinutesQuery) ?? 60;
+        if (query.Errors.Count > 0)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid minutes", detail: $"minutes must be between 1 and {MaxMinutes}.");
+            return ApiProblems.Invalid("Invalid breaker request", query.Errors);
         }
 
         var detail = await cluster.GetGrain<ICircuitBreakerGrain>(name).GetDetailAsync(span);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Sonia.Gateway.Operators;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Requests;
 using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
@@ -18,42 +19,37 @@ public static class DeadLettersApi
     public const double DefaultPerSecond = ReplayRates.Default;
     public const double MaxPerSecond = ReplayRates.Max;
 
+    public static readonly QueryParameter StatusQuery = QueryParameter.OneOf("status", DeadLetterStatuses.All, "Only records in this status.");
+    public static readonly QueryParameter FailureClassQuery =
+        QueryParameter.OneOf("failure_class", FailureClasses.All, "Only records that failed with this class.");
+    public static readonly QueryParameter ToolQuery = QueryParameter.Text("tool", "Only records of this tool.");
+    public static readonly QueryParameter SinceQuery = QueryParameter.Time("since", "Only records created at or after this time.");
+    public static readonly QueryParameter LastNQuery = QueryParameter.Integer("last_n", 1, MaxPage, $"How many, newest first (default {DefaultPage}).");
+
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/dlq").WithTags("Dead letters").RequireRole(SoniaRoles.Operator);
-        group.MapGet("/", ListAsync).WithName("ListDeadLetters");
-        group.MapPost("/replay", ReplayBatchAsync).WithName("ReplayDeadLetters");
+        group.MapGet("/", ListAsync).WithName("ListDeadLetters").WithQuery(StatusQuery, FailureClassQuery, ToolQuery, SinceQuery, LastNQuery);
+        group.MapPost("/replay", ReplayBatchAsync).WithName("ReplayDeadLetters").WithQuery(DryRun.Query);
         group.MapGet("/replays/{jobId}", GetJobAsync).WithName("GetReplayJob");
         group.MapPost("/replays/{jobId}/cancel", CancelJobAsync).WithName("CancelReplayJob");
         group.MapGet("/{dlqId}", GetAsync).WithName("GetDeadLetter");
-        group.MapPost("/{dlqId}/replay", ReplayAsync).WithName("ReplayDeadLetter");
+        group.MapPost("/{dlqId}/replay", ReplayAsync).WithName("ReplayDeadLetter").WithQuery(DryRun.Query);
         group.MapPost("/{dlqId}/discard", DiscardAsync).WithName("DiscardDeadLetter");
         return group;
     }
 
-    public static async Task<Results<Ok<DeadLetterList>, ProblemHttpResult>> ListAsync(
-        IClusterClient cluster, string? status, [FromQuery(Name = "failure_class")] string? failureClass, string? tool,
-        DateTimeOffset? since, [FromQuery(Name = "last_n")] int? lastN)
+    public static async Task<Results<Ok<DeadLetterList>, ProblemHttpResult>> ListAsync(IClusterClient cluster, HttpContext context)
     {
-        var problems = new List<string>();
-        if (status is not null && !DeadLetterStatuses.All.Contains(status))
+        var reader = new QueryReader(context);
+        var status = reader.Choice(StatusQuery);
+        var failureClass = reader.Choice(FailureClassQuery);
+        var tool = reader.Text(ToolQuery);
+        var since = reader.Time(SinceQuery);
+        var lastN = reader.Integer(LastNQuery);
+        if (reader.Errors.Count > 0)
         {
-            problems.Add($"status must be one of {string.Join(", ", DeadLetterStatuses.All.Order())}");
-        }
-
-        if (failureClass is not null && !FailureClasses.All.Contains(failureClass))
-        {
-            problems.Add($"failure_class must be one of {string.Join(", ", FailureClasses.All.Order())}");
-        }
-
-        if (lastN is < 1 or > MaxPage)
-        {
-            problems.Add($"last_n must be between 1 and {MaxPage}");
-        }
-
-        if (problems.Count > 0)
-        {
-            return Invalid(problems);
+            return Invalid(reader.Errors);
         }
 
         var query = cluster.GetGrain<IDeadLetterQueryGrain>(0);
@@ -73,15 +69,19 @@ public static class DeadLettersApi
     }
 
     public static async Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> ReplayAsync(
-        string dlqId, HttpContext context, IClusterClient cluster, [FromQuery(Name = "dry_run")] bool? dryRun)
+        string dlqId, HttpContext context, IClusterClient cluster, [FromBody] ReplayRequest? request)
     {
         if (Check(dlqId, context, out var actor) is { } invalid)
         {
             return invalid;
         }
 
-        // A dry run is the default: replaying for real must be asked for in so many words.
-        var dry = dryRun ?? true;
+        var query = new QueryReader(context);
+        var dry = DryRun.Resolve(query, request?.DryRun);
+        if (query.Errors.Count > 0)
+        {
+            return Invalid(query.Errors);
+        }
         var result = await cluster.GetGrain<IDeadLetterGrain>(dlqId).ReplayAsync(dry, actor);
         return result.Outcome switch
         {
@@ -115,9 +115,11 @@ public static class DeadLettersApi
     }
 
     public static async Task<Results<Ok<ReplayBatchPreview>, Accepted<ReplayJobView>, ProblemHttpResult>> ReplayBatchAsync(
-        HttpContext context, IClusterClient cluster, [FromBody] ReplayBatchRequest? request, [FromQuery(Name = "dry_run")] bool? dryRunQuery)
+        HttpContext context, IClusterClient cluster, [FromBody] ReplayBatchRequest? request)
     {
-        var problems = new List<string>();
+        var query = new QueryReader(context);
+        var dryRun = DryRun.Resolve(query, request?.DryRun);
+        var problems = query.Errors;
         var body = request ?? new ReplayBatchRequest(null, null, null, null, null, null);
         if (body.FailureClass is not null && !FailureClasses.All.Contains(body.FailureClass))
         {
@@ -148,7 +150,7 @@ public static class DeadLettersApi
         }
 
         var spec = new ReplayBatchSpec(body.FailureClass, body.Tool, body.Since, body.Ids, rate, actor);
-        if (body.DryRun ?? dryRunQuery ?? true)
+        if (dryRun)
         {
             return TypedResults.Ok(await cluster.GetGrain<IDeadLetterQueryGrain>(0).PreviewAsync(spec));
         }
@@ -212,6 +214,9 @@ public static class DeadLettersApi
 }
 
 public sealed record DiscardRequest(string? Reason);
+
+/// <summary>Optional body of a single replay; <c>dry_run</c> may come from the query string instead.</summary>
+public sealed record ReplayRequest(bool? DryRun);
 
 public sealed record ReplayBatchRequest(string? FailureClass, string? Tool, DateTimeOffset? Since, IReadOnlyList<string>? Ids, bool? DryRun, double? MaxPerSecond);
 

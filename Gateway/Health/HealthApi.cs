@@ -12,7 +12,7 @@ public static partial class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new AliveResponse("alive"))).WithTags("Health").AllowAnonymous();
+        app.MapMethods("/healthz", ["GET", "HEAD"], () => TypedResults.Ok(new AliveResponse("alive"))).WithTags("Health").AllowAnonymous();
         app.MapGet("/readyz", ReadyAsync).WithTags("Health").AllowAnonymous();
         app.MapGet("/v1/health", HealthAsync).WithTags("Health").RequireRole(SoniaRoles.Operator);
         return app;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Sonia.Gateway.Correlation;
 using Sonia.Hosting.Correlation;
@@ -10,9 +11,41 @@ public static class ProblemSetup
     public static IServiceCollection AddSoniaProblems(this IServiceCollection services)
     {
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions[CorrelationId.Key] = CorrelationMiddleware.Of(c.HttpContext));
+        {
+            c.ProblemDetails.Extensions[CorrelationId.Key] = CorrelationMiddleware.Of(c.HttpContext);
+            if (c.ProblemDetails.Detail is null && DescribeBareStatus(c.HttpContext) is { } detail)
+            {
+                c.ProblemDetails.Detail = detail;
+                c.ProblemDetails.Extensions["errors"] = new[] { detail };
+            }
+
+            // The bare 32-hex trace id, as in every log line, instead of the framework's full traceparent under "traceId".
+            c.ProblemDetails.Extensions.Remove("traceId");
+            if (Activity.Current is { } activity)
+            {
+                c.ProblemDetails.Extensions["trace_id"] = activity.TraceId.ToHexString();
+            }
+        });
+
+        // Binding failures throw, so that BadRequestHandler can say which member or header is wrong.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestHandler>();
         services.AddExceptionHandler<ClusterUnavailableHandler>();
         return services;
+    }
+
+    /// <summary>What routing's own 404/405/415 (which reach no handler) say, so that no error is a bare status line.</summary>
+    private static string? DescribeBareStatus(HttpContext context)
+    {
+        var request = context.Request;
+        return context.Response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => $"No endpoint {request.Method} {request.Path}; the API is listed at /openapi/v1.json.",
+            StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}.",
+            StatusCodes.Status415UnsupportedMediaType =>
+                $"Content-Type must be application/json; got {(string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{request.ContentType}'")}.",
+            _ => null,
+        };
     }
 }
 

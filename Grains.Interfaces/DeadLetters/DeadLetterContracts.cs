@@ -86,7 +86,11 @@ public sealed record class ReplayBatchSpec(
     [property: Id(4)] double MaxPerSecond,
     [property: Id(5)] string Actor);
 
-/// <summary>A batch replay's progress; <see cref="Reason"/> says why a <c>failed</c> job could not run.</summary>
+/// <summary>
+/// A batch replay's progress. <see cref="Replayed"/>, <see cref="Skipped"/> and <see cref="Failed"/> count records (failed: the
+/// replay itself errored); <see cref="Succeeded"/>, <see cref="ActionsFailed"/> and <see cref="ActionsPending"/> count what the new
+/// actions did, as they end. <see cref="Reason"/> says why a <c>failed</c> job could not run.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sonia.dead-letter-replay-job-view")]
 public sealed record class ReplayJobView(
     [property: Id(0)] string JobId,
@@ -101,7 +105,10 @@ public sealed record class ReplayJobView(
     [property: Id(9)] DateTimeOffset? FinishedAt,
     [property: Id(10)] string CorrelationId,
     [property: Id(11)] IReadOnlyList<ReplayJobItem> Items,
-    [property: Id(12)] string? Reason = null);
+    [property: Id(12)] string? Reason = null,
+    [property: Id(13)] int Replayed = 0,
+    [property: Id(14)] int ActionsFailed = 0,
+    [property: Id(15)] int ActionsPending = 0);
 
 /// <summary>What happened to one record of a batch.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.dead-letter-replay-item")]
@@ -109,7 +116,9 @@ public sealed record class ReplayJobItem(
     [property: Id(0)] string DlqId,
     [property: Id(1)] string Outcome,
     [property: Id(2)] string? ReplayActionId,
-    [property: Id(3)] string? Detail);
+    [property: Id(3)] string? Detail,
+    [property: Id(4)] string? ActionStatus = null,
+    [property: Id(5)] string? ActionFailureClass = null);
 
 /// <summary>
 /// A dry-run batch: what a real one would do. Counts and <see cref="SkipReasons"/> (each reason, how many records) cover every record;

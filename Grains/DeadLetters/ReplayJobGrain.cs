@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Correlation;
+using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
 using Sonia.Grains.Storage;
 using Sonia.Hosting.Correlation;
@@ -30,6 +31,9 @@ public sealed partial class ReplayJobGrain(
     private readonly Queue<DeadLetterView> _page = new();
     private IGrainTimer? _timer;
 
+    // Outcomes of replay actions that have ended; an ended action never changes again, so it is asked once.
+    private readonly Dictionary<string, ActionView> _ended = new(StringComparer.Ordinal);
+
     private string Actor => $"job:{this.GetPrimaryKeyString()}";
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -44,7 +48,7 @@ public sealed partial class ReplayJobGrain(
     {
         if (state.RecordExists)
         {
-            return View();
+            return await ViewAsync();
         }
 
         var now = time.GetUtcNow();
@@ -60,7 +64,7 @@ public sealed partial class ReplayJobGrain(
         {
             // Refused before anything runs or any reminder exists: the job is recorded as failed, with why.
             await FailAsync(problem);
-            return View();
+            return await ViewAsync();
         }
 
         state.State.Total = await reader.CountReplayableAsync(spec, now);
@@ -68,10 +72,10 @@ public sealed partial class ReplayJobGrain(
         await this.RegisterOrUpdateReminder(ReminderName, actions.RecoveryInterval, actions.RecoveryInterval);
         LogStarted(logger, this.GetPrimaryKeyString(), state.State.Total, spec.MaxPerSecond);
         await StartTickingAsync();
-        return View();
+        return await ViewAsync();
     }
 
-    public Task<ReplayJobView?> GetAsync() => Task.FromResult(state.RecordExists ? View() : null);
+    public async Task<ReplayJobView?> GetAsync() => state.RecordExists ? await ViewAsync() : null;
 
     public async Task<ReplayJobView?> CancelAsync(string actor)
     {
@@ -88,7 +92,7 @@ public sealed partial class ReplayJobGrain(
             LogCancelled(logger, this.GetPrimaryKeyString(), actor, state.State.Done, Total());
         }
 
-        return View();
+        return await ViewAsync();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -215,11 +219,32 @@ public sealed partial class ReplayJobGrain(
 
     private int Total() => state.State.IsLegacy ? state.State.Ids.Count : Math.Max(state.State.Total, state.State.Done);
 
-    private ReplayJobView View()
+    private async Task<ReplayJobView> ViewAsync()
     {
         var job = state.State;
-        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, Total(), job.Done, job.Count(Replayed), job.Count(Failed), job.Count(Skipped),
-            job.Spec?.MaxPerSecond ?? 0, job.CreatedAt, job.FinishedAt, job.CorrelationId, job.Items.ToList(), job.Reason);
+        var pending = job.Items.Where(i => i.ReplayActionId is { } id && !_ended.ContainsKey(id)).Select(i => i.ReplayActionId!).ToList();
+        var current = new Dictionary<string, ActionView>(_ended, StringComparer.Ordinal);
+        foreach (var view in await Task.WhenAll(pending.Select(id => GrainFactory.GetGrain<IActionGrain>(id).GetAsync())))
+        {
+            if (view is not null)
+            {
+                current[view.ActionId] = view;
+                if (ActionStatuses.IsTerminal(view.Status))
+                {
+                    _ended[view.ActionId] = view;
+                }
+            }
+        }
+
+        var items = job.Items.Select(i => i.ReplayActionId is { } id && current.TryGetValue(id, out var action)
+            ? i with { ActionStatus = action.Status, ActionFailureClass = action.FailureClass }
+            : i).ToList();
+        var succeeded = items.Count(i => i.ActionStatus == ActionStatuses.Succeeded);
+        var actionsFailed = items.Count(i => i.ActionStatus is ActionStatuses.DeadLettered or ActionStatuses.Denied or ActionStatuses.Expired);
+        var actionsPending = items.Count(i => i.ReplayActionId is not null && (i.ActionStatus is null || !ActionStatuses.IsTerminal(i.ActionStatus)));
+        return new ReplayJobView(this.GetPrimaryKeyString(), job.Status, Total(), job.Done, succeeded, job.Count(Failed), job.Count(Skipped),
+            job.Spec?.MaxPerSecond ?? 0, job.CreatedAt, job.FinishedAt, job.CorrelationId, items, job.Reason,
+            job.Count(Replayed), actionsFailed, actionsPending);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} started: {Total} record(s) at most {MaxPerSecond}/s")]

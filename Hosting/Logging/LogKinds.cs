@@ -10,6 +10,9 @@ public static class LogKinds
     public const string Tool = "tool_log";
     public const string Error = "error_log";
 
+    /// <summary>One line per HTTP request the gateway served: method, route, status, duration, actor; never a body.</summary>
+    public const string Access = "access_log";
+
     /// <summary>Everything else the process says about itself (start-up, membership, shutdown).</summary>
     public const string App = "app_log";
 

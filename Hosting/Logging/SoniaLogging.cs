@@ -32,7 +32,10 @@ public static class SoniaLogging
                 flushToDiskInterval: TimeSpan.FromSeconds(1))
             .WriteTo.Console(
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Error));
+                standardErrorFromLevel: LogEventLevel.Error),
+            // Each host keeps its own logger: with the static one, the last host built in a process (a test's second
+            // gateway, an in-process silo) would take every other host's lines into its own file.
+            preserveStaticLogger: true);
         return services;
     }
 

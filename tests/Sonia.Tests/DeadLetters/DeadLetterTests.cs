@@ -168,7 +168,7 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
             j => j.GetProperty("status").GetString() == "completed");
         Assert.Equal(4, done.GetProperty("total").GetInt32());
         Assert.Equal(4, done.GetProperty("done").GetInt32());
-        Assert.Equal(4, done.GetProperty("succeeded").GetInt32());
+        Assert.Equal(4, done.GetProperty("replayed").GetInt32());
         Assert.Equal(0, done.GetProperty("failed").GetInt32() + done.GetProperty("skipped").GetInt32());
 
         var replays = new List<JsonElement>();

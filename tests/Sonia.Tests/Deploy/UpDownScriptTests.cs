@@ -17,11 +17,12 @@ public sealed class UpDownScriptTests
     {
         var data = Path.Combine(Path.GetTempPath(), $"sonia-up-{Guid.NewGuid():N}");
         var port = Shell.FreeTcpPort();
+        var pgPort = Shell.FreeTcpPort();
         string[] up =
         [
             Path.Combine(Repo.Root, "deploy", "up.sh"), "--detach", "--data-dir", data,
             "--port", Str(port), "--silo-port", Str(Shell.FreeTcpPort()), "--gateway-port", Str(Shell.FreeTcpPort()),
-            "--pg-port", Str(Shell.FreeTcpPort()),
+            "--pg-port", Str(pgPort),
             .. Repo.Configuration == "Release" ? new[] { "--no-build" } : [],
         ];
         string[] down = [Path.Combine(Repo.Root, "deploy", "down.sh"), "--data-dir", data];
@@ -33,6 +34,10 @@ public sealed class UpDownScriptTests
             // Every process logs under <data>/logs, the gateway included (it used to log under its build output).
             Assert.True(File.Exists(Path.Combine(data, "logs", "gateway.jsonl")), "no gateway.jsonl under <data>/logs");
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "logs"), "silo-*.jsonl"));
+
+            // ADO.NET membership (issue 9, item 1): the silo is an Active row that a second silo would find and join.
+            var database = new Sonia.Hosting.Database.DatabaseOptions { ConnectionString = $"Host=127.0.0.1;Port={pgPort};Username=postgres;Database=sonia" };
+            Assert.Equal(1, await TestSql.CountAsync(database, "SELECT COUNT(*) FROM orleansmembership WHERE status = 3"));
             using var created = await http.PostAsync("/v1/sessions", null);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var session = await created.Content.ReadFromJsonAsync<JsonElement>();
