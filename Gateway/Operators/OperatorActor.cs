@@ -12,6 +12,6 @@ public static class OperatorActor
     public const string Rule = "the request must be authenticated with an API key";
 
     /// <summary>The authenticated key's name; <see cref="Anonymous"/> only on an endpoint that admits anonymous callers.</summary>
-    public static string? From(HttpContext context) =>
+    public static string From(HttpContext context) =>
         context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : Anonymous;
 }

@@ -26,8 +26,9 @@ public sealed partial class ActionLedger : IAsyncDisposable
         _database = database;
         _options = options;
         _logger = logger;
-        _queue = Channel.CreateBounded<PendingChange>(
-            new BoundedChannelOptions(options.QueueLimit) { FullMode = BoundedChannelFullMode.Wait });
+        // Unbounded channel, bounded count: a change its caller gave up on frees its place at once, not when a
+        // writer gets round to skipping it.
+        _queue = Channel.CreateUnbounded<PendingChange>();
         Sql = LedgerSql.For(database.Provider);
         _runner = new SqlRunner(database);
         _writers = Enumerable.Range(0, options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
@@ -37,26 +38,28 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
     private long _abandoned;
 
-    /// <summary>Changes waiting for a writer now (abandoned ones included until a writer skips them).</summary>
-    public int Queued => _queue.Reader.Count;
+    /// <summary>Changes neither taken by a writer nor given up on: what <see cref="LedgerOptions.QueueLimit"/> bounds.</summary>
+    private int _waiting;
+
+    /// <summary>Changes waiting for a writer now.</summary>
+    public int Queued => Volatile.Read(ref _waiting);
 
     /// <summary>New actions dropped unwritten since start because their caller gave up or they waited too long.</summary>
     public long Abandoned => Interlocked.Read(ref _abandoned);
 
     /// <summary>
     /// Completes once <paramref name="change"/> is committed; throws <see cref="LedgerConflictException"/> or
-    /// <see cref="DuplicateIdempotencyKeyException"/> when it cannot be. Waits for room when the queue is full: this is
-    /// for changes of existing actions, which must not be lost to a burst of new ones.
+    /// <see cref="DuplicateIdempotencyKeyException"/> when it cannot be. Never refused for a full queue: this is for
+    /// changes of existing actions, which must not be lost to a burst of new ones. They count towards the bound, so
+    /// new actions are refused while they are backed up.
     /// </summary>
     public async Task WriteAsync(LedgerChange change)
     {
         var pending = new PendingChange(change);
-        try
+        Interlocked.Increment(ref _waiting);
+        if (!_queue.Writer.TryWrite(pending))
         {
-            await _queue.Writer.WriteAsync(pending);
-        }
-        catch (ChannelClosedException)
-        {
+            Interlocked.Decrement(ref _waiting);
             throw new ObjectDisposedException(nameof(ActionLedger));
         }
 
@@ -71,23 +74,33 @@ public sealed partial class ActionLedger : IAsyncDisposable
     public Task WriteNewAsync(LedgerChange change, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.Increment(ref _waiting) > _options.QueueLimit)
+        {
+            Interlocked.Decrement(ref _waiting);
+            LogQueueFull(_logger, _options.QueueLimit);
+            throw new LedgerBusyException($"the ledger queue is full ({_options.QueueLimit} changes waiting)");
+        }
+
         var pending = new PendingChange(change);
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.MaxQueueWait);
         pending.AbandonOn(deadline.Token, () => cancellationToken.IsCancellationRequested
             ? new OperationCanceledException("the caller gave up before the change was written", cancellationToken)
             : new LedgerBusyException($"no ledger writer was free within {_options.MaxQueueWait}"),
-            () => Interlocked.Increment(ref _abandoned));
+            () =>
+            {
+                Interlocked.Decrement(ref _waiting);
+                Interlocked.Increment(ref _abandoned);
+            });
         if (!_queue.Writer.TryWrite(pending))
         {
             deadline.Dispose();
-            if (_queue.Reader.Completion.IsCompleted)
+            if (pending.TryClaim())
             {
-                throw new ObjectDisposedException(nameof(ActionLedger));
+                Interlocked.Decrement(ref _waiting); // unless its abandonment already gave the place back
             }
 
-            LogQueueFull(_logger, _options.QueueLimit);
-            throw new LedgerBusyException($"the ledger queue is full ({_options.QueueLimit} changes waiting)");
+            throw new ObjectDisposedException(nameof(ActionLedger));
         }
 
         return pending.Done.Task.ContinueWith(
@@ -116,6 +129,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
                 // A change its caller gave up on was already answered as failed: running it now would be the lie.
                 if (pending.TryClaim())
                 {
+                    Interlocked.Decrement(ref _waiting);
                     batch.Add(pending);
                 }
             }
