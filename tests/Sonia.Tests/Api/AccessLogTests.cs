@@ -19,7 +19,7 @@ public sealed class AccessLogTests(SoniaClusterFixture fixture)
             Content = new StringContent($$"""{"tool":"echo","args":{"note":"{{marker}}"},"idempotencyKey":"x"}""", Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("X-Correlation-ID", correlationId);
-        request.Headers.Add("X-Actor", "alice");
+        request.Headers.Add("X-Actor", "alice"); // claimed, never believed: the actor is the key (open local mode: local)
 
         using var response = await fixture.Http.SendAsync(request);
 
@@ -32,7 +32,7 @@ public sealed class AccessLogTests(SoniaClusterFixture fixture)
         Assert.Equal("POST", access.GetProperty("method").GetString());
         Assert.Equal("/v1/actions/", access.GetProperty("route").GetString());
         Assert.Equal(400, access.GetProperty("status").GetInt32());
-        Assert.Equal("alice", access.GetProperty("actor").GetString());
+        Assert.Equal("local", access.GetProperty("actor").GetString());
         Assert.True(access.GetProperty("duration_ms").GetDouble() >= 0);
         Assert.DoesNotContain(ReadGatewayLines(), l => l.GetRawText().Contains(marker, StringComparison.Ordinal));
     }
@@ -53,7 +53,7 @@ public sealed class AccessLogTests(SoniaClusterFixture fixture)
             line => line.ValueKind == JsonValueKind.Object);
         Assert.Equal("/v1/sessions/{sessionId}", access.GetProperty("route").GetString());
         Assert.Equal(404, access.GetProperty("status").GetInt32());
-        Assert.Equal("anonymous", access.GetProperty("actor").GetString());
+        Assert.Equal("local", access.GetProperty("actor").GetString());
     }
 
     private List<JsonElement> ReadGatewayLines()

@@ -32,7 +32,7 @@ public sealed class ToolsApiTests(SoniaClusterFixture fixture)
         Assert.Equal(2, sleep.GetProperty("retry").GetProperty("max_attempts").GetInt32());
         Assert.Equal(0.01, sleep.GetProperty("retry").GetProperty("backoff_base_seconds").GetDouble());
         Assert.Equal(["rejected"], sleep.GetProperty("retry").GetProperty("never_retry").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal("executor", sleep.GetProperty("breaker").GetString());
+        Assert.Equal("executor.drill", sleep.GetProperty("breaker").GetString());
 
         Assert.Equal("fake", tools["t.http"].GetProperty("executor").GetString());
         Assert.Equal("executor.fake", tools["t.http"].GetProperty("breaker").GetString());

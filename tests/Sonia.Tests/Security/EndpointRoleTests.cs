@@ -25,7 +25,10 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             .ToList();
         Assert.True(undeclared.Count == 0, $"endpoints without a declared role: {string.Join(", ", undeclared)}");
 
-        var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(e => e.RoutePattern.RawText);
+        // Besides the probes, only the API reference's static assets (script, icon) are open; its page and the
+        // OpenAPI document it draws need a client key.
+        var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(e => e.RoutePattern.RawText!)
+            .Where(route => !IsReferenceAsset(route));
         Assert.Equal(AnonymousProbes, anonymous.Order());
     }
 
@@ -61,6 +64,10 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
         await using var app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(fixture.GatewaySettings()));
         return ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
     }
+
+    private static bool IsReferenceAsset(string route) =>
+        route.StartsWith("/docs/", StringComparison.Ordinal)
+        && (route.EndsWith(".js", StringComparison.Ordinal) || route.EndsWith(".svg", StringComparison.Ordinal));
 
     private static string Describe(RouteEndpoint e) =>
         $"{string.Join('|', e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])} {e.RoutePattern.RawText}";
