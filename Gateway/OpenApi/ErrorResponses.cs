@@ -3,6 +3,7 @@ namespace Sonia.Gateway.OpenApi;
 /// <summary>
 /// The problem statuses each operation can answer besides 400 and 503 (which every operation can: a malformed
 /// <c>X-Correlation-ID</c>, an unreachable cluster). Kept next to the document rather than on the map lines.
+/// Every operation that needs a key can also answer 401, 403 and 429; every one that takes a body, 413.
 /// </summary>
 public static class ErrorResponses
 {
@@ -24,9 +25,22 @@ public static class ErrorResponses
         ["CancelReplayJob"] = [404],
     };
 
+    private static readonly int[] Keyed =
+        [StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status429TooManyRequests];
+
+    /// <summary>Statuses whose answer carries <c>Retry-After</c>.</summary>
+    public static readonly IReadOnlySet<int> RetryAfter =
+        new HashSet<int> { StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable };
+
     /// <summary>Every problem status <paramref name="operationId"/> can answer.</summary>
-    public static IEnumerable<int> For(string? operationId) =>
+    /// <param name="operationId">The endpoint's name.</param>
+    /// <param name="keyed">The endpoint declares a role (every one but the health probes).</param>
+    /// <param name="method">Its HTTP method: a POST takes a body, which may be too large.</param>
+    public static IEnumerable<int> For(string? operationId, bool keyed, string method) =>
         new[] { StatusCodes.Status400BadRequest, StatusCodes.Status503ServiceUnavailable }
             .Concat(operationId is not null && Extra.TryGetValue(operationId, out var extra) ? extra : [])
+            .Concat(keyed ? Keyed : [])
+            .Concat(HttpMethods.IsPost(method) ? [StatusCodes.Status413PayloadTooLarge] : [])
+            .Distinct()
             .Order();
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Sonia.Gateway.Requests;
+using Sonia.Gateway.Security;
 using Sonia.Hosting.Correlation;
 
 namespace Sonia.Gateway.OpenApi;
@@ -46,7 +47,8 @@ public static class SoniaOpenApi
 
             operation.Responses ??= new OpenApiResponses();
             var name = metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName;
-            foreach (var status in ErrorResponses.For(name))
+            var keyed = metadata.OfType<SoniaRoleMetadata>().Any();
+            foreach (var status in ErrorResponses.For(name, keyed, context.Description.HttpMethod ?? HttpMethods.Get))
             {
                 var key = status.ToString(CultureInfo.InvariantCulture);
                 if (!operation.Responses.ContainsKey(key))
@@ -64,6 +66,11 @@ public static class SoniaOpenApi
                     if (status is "201" or "202")
                     {
                         concrete.Headers["Location"] = Header("Where the created resource (or the job) can be read.");
+                    }
+
+                    if (int.TryParse(status, CultureInfo.InvariantCulture, out var code) && ErrorResponses.RetryAfter.Contains(code))
+                    {
+                        concrete.Headers["Retry-After"] = Header("Seconds to wait before trying again.");
                     }
                 }
             }

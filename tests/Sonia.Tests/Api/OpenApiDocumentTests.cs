@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Sonia.Gateway;
 using Sonia.Gateway.OpenApi;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Tests.Infrastructure;
 
@@ -24,13 +25,13 @@ public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture)
         var endpoints = Endpoints();
 
         Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} endpoints found");
-        foreach (var (method, raw, name) in endpoints)
+        foreach (var (method, raw, name, keyed) in endpoints)
         {
             var route = raw.Length > 1 ? raw.TrimEnd('/') : raw;
             Assert.True(paths.TryGetProperty(route, out var path), $"{route} is not in the document");
             Assert.True(path.TryGetProperty(method.ToLowerInvariant(), out var operation), $"{method} {route} is not in the document");
             var responses = operation.GetProperty("responses");
-            foreach (var status in ErrorResponses.For(name))
+            foreach (var status in ErrorResponses.For(name, keyed, method))
             {
                 Assert.True(responses.TryGetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out var response),
                     $"{method} {route} does not document {status}");
@@ -40,6 +41,23 @@ public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture)
         }
 
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("Problem", out _));
+    }
+
+    [Fact]
+    public async Task Document_KeyedOperations_DocumentAccessAndRateLimitAnswers_WithRetryAfter()
+    {
+        var document = await fixture.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var submit = document.GetProperty("paths").GetProperty("/v1/actions").GetProperty("post").GetProperty("responses");
+        var probe = document.GetProperty("paths").GetProperty("/readyz").GetProperty("get").GetProperty("responses");
+
+        foreach (var status in new[] { "401", "403", "413", "429", "503" })
+        {
+            Assert.True(submit.TryGetProperty(status, out _), $"POST /v1/actions does not document {status}");
+        }
+
+        Assert.True(submit.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.True(submit.GetProperty("503").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.False(probe.TryGetProperty("401", out _), "the readiness probe needs no key, so it never answers 401");
     }
 
     [Fact]
@@ -91,7 +109,7 @@ public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture)
     /// Every route the gateway maps, from its own mapping on a bare app: building a second whole gateway in this
     /// process would move the process-wide Serilog logger away from the fixture's log file.
     /// </summary>
-    private static List<(string Method, string Route, string? Name)> Endpoints()
+    private static List<(string Method, string Route, string? Name, bool Keyed)> Endpoints()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddSingleton<IClusterClient>(_ => throw new InvalidOperationException("routes are only listed"));
@@ -101,7 +119,8 @@ public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture)
         return ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText is { } raw && (raw.StartsWith("/v1", StringComparison.Ordinal) || raw is "/healthz" or "/readyz"))
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Where(m => m != "HEAD")
-                .Select(m => (m, e.RoutePattern.RawText!, e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName)))
+                .Select(m => (m, e.RoutePattern.RawText!, e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName,
+                    e.Metadata.GetMetadata<SoniaRoleMetadata>() is not null)))
             .ToList();
     }
 }
