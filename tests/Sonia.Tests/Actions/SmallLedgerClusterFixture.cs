@@ -1,9 +1,6 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
-using Sonia.Gateway;
 using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Ledger;
 using Sonia.Hosting.Database;
@@ -22,7 +19,7 @@ public sealed class SmallLedgerClusterFixture : IAsyncLifetime
     public const string ExpiringTool = "t.confirm";
     public static readonly TimeSpan ConfirmationTimeout = TimeSpan.FromMinutes(10);
 
-    private WebApplication? _gateway;
+    private TestGateway? _gateway;
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -40,46 +37,20 @@ public sealed class SmallLedgerClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("small");
-        var builder = new TestClusterBuilder(1);
-        builder.Options.UseTestClusterMembership = false;
-        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
-        foreach (var (key, value) in Settings())
-        {
-            builder.Properties[key] = value;
-        }
-
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-
-        _gateway = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(Settings())
-        {
-            ["Sonia:Cluster:ClusterId"] = Cluster.Options.ClusterId,
-            ["Sonia:Cluster:ServiceId"] = Cluster.Options.ServiceId,
-            ["Sonia:Cluster:GatewayListRefreshSeconds"] = "1",
-            ["Sonia:DataPath"] = Path.Combine(Path.GetTempPath(), $"sonia-small-{Guid.NewGuid():N}"),
-            ["Sonia:Gateway:Name"] = "gateway-small",
-            ["Urls"] = "http://127.0.0.1:0",
-        }));
-        await _gateway.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri(_gateway.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        Cluster = await TestClusters.DeployAsync<SiloConfigurator>(1, Settings());
+        var dataPath = Path.Combine(Path.GetTempPath(), $"sonia-small-{Guid.NewGuid():N}");
+        _gateway = await TestClusters.StartGatewayAsync(TestClusters.GatewaySettings(Cluster, Settings(), dataPath, "gateway-small"));
+        Http = _gateway.Http;
     }
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
         if (_gateway is not null)
         {
-            await _gateway.StopAsync();
             await _gateway.DisposeAsync();
         }
 
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-        }
+        await TestClusters.StopAsync(Cluster);
     }
 
     private Dictionary<string, string?> Settings() => new()
@@ -105,15 +76,6 @@ public sealed class SmallLedgerClusterFixture : IAsyncLifetime
         }
     }
 
-    private sealed class ClientConfigurator : IClientBuilderConfigurator
-    {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = configuration["Sonia:Database:ConnectionString"];
-            });
-    }
 }
 
 [CollectionDefinition(Name)]

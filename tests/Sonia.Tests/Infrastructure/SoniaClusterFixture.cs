@@ -1,7 +1,4 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
-using Sonia.Gateway;
 using Sonia.Hosting.Database;
 using Sonia.Silo.Hosting;
 
@@ -14,7 +11,7 @@ namespace Sonia.Tests.Infrastructure;
 /// </summary>
 public class SoniaClusterFixture : IAsyncLifetime
 {
-    private WebApplication? _gateway;
+    private TestGateway? _gateway;
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -38,38 +35,19 @@ public class SoniaClusterFixture : IAsyncLifetime
         Executor = await FakeExecutor.StartAsync();
         OutageExecutor = await FakeExecutor.StartAsync();
 
-        var builder = new TestClusterBuilder(2);
-        builder.Options.UseTestClusterMembership = false;
-        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
-        foreach (var (key, value) in SharedSettings())
-        {
-            builder.Properties[key] = value;
-        }
-
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-
-        _gateway = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(GatewaySettings()));
-        await _gateway.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri(_gateway.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        Cluster = await TestClusters.DeployAsync<SiloConfigurator>(2, SharedSettings());
+        _gateway = await TestClusters.StartGatewayAsync(GatewaySettings());
+        Http = _gateway.Http;
     }
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
         if (_gateway is not null)
         {
-            await _gateway.StopAsync();
             await _gateway.DisposeAsync();
         }
 
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-        }
+        await TestClusters.StopAsync(Cluster);
 
         if (Executor is not null)
         {
@@ -83,15 +61,8 @@ public class SoniaClusterFixture : IAsyncLifetime
     }
 
     /// <summary>What the shared gateway is configured with (no keys: open local mode); another gateway may start from it.</summary>
-    public Dictionary<string, string?> GatewaySettings() => new(SharedSettings())
-    {
-        ["Sonia:Cluster:ClusterId"] = Cluster.Options.ClusterId,
-        ["Sonia:Cluster:ServiceId"] = Cluster.Options.ServiceId,
-        ["Sonia:Cluster:GatewayListRefreshSeconds"] = "1",
-        ["Sonia:DataPath"] = DataPath,
-        ["Sonia:Gateway:Name"] = "gateway-test",
-        ["Urls"] = "http://127.0.0.1:0",
-    };
+    public Dictionary<string, string?> GatewaySettings() =>
+        TestClusters.GatewaySettings(Cluster, SharedSettings(), DataPath, "gateway-test");
 
     private Dictionary<string, string?> SharedSettings() => new()
     {
@@ -156,15 +127,6 @@ public class SoniaClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddSonia(siloBuilder.Configuration);
     }
 
-    private sealed class ClientConfigurator : IClientBuilderConfigurator
-    {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = configuration["Sonia:Database:ConnectionString"];
-            });
-    }
 }
 
 [CollectionDefinition(Name)]
