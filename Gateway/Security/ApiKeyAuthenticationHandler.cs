@@ -18,6 +18,7 @@ public sealed partial class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "SoniaApiKey";
     private const string BearerPrefix = "Bearer ";
+    private const string Throttled = "too many keys not seen before are being checked";
 
     private readonly ILogger _audit = loggerFactory.CreateLogger("Sonia.Gateway.Security.Access");
 
@@ -39,15 +40,27 @@ public sealed partial class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("the Authorization header is not one 'Bearer <key>'"));
         }
 
-        return Task.FromResult(keys.Find(header[BearerPrefix.Length..].Trim()) is { } identity
-            ? Success(identity)
-            : AuthenticateResult.Fail("the key matches no configured key"));
+        return Task.FromResult(keys.Check(header[BearerPrefix.Length..].Trim(), out var identity) switch
+        {
+            KeyVerdict.Known => Success(identity!),
+            KeyVerdict.Throttled => AuthenticateResult.Fail(Throttled),
+            _ => AuthenticateResult.Fail("the key matches no configured key"),
+        });
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
         var reason = result.Failure?.Message ?? "no Authorization header";
+        if (reason == Throttled)
+        {
+            LogRefused(_audit, StatusCodes.Status429TooManyRequests, Request.Method, Request.Path, "(unchecked)", reason);
+            Response.Headers.RetryAfter = "1";
+            await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many unknown keys",
+                "Too many keys not seen before are being presented; retry in a second.");
+            return;
+        }
+
         LogRefused(_audit, StatusCodes.Status401Unauthorized, Request.Method, Request.Path, "(none)", reason);
         Response.Headers.WWWAuthenticate = "Bearer";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",

@@ -13,6 +13,14 @@ public sealed class AuthOptions
     /// <summary>Key name (the audited actor) → role and hash. Empty means open local mode, allowed on loopback only.</summary>
     public Dictionary<string, ApiKeyOptions> Keys { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Presented keys not seen before that may be checked against the stored hashes per second, all callers together.
+    /// Each check costs one slow hash per configured key, so a run of guessed keys must not be able to buy the gateway's
+    /// CPU; past the budget an unknown key is answered 429 with Retry-After. Keys already verified are not counted.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int UnknownKeyChecksPerSecond { get; set; } = 20;
+
     /// <summary>Requests per minute per key, by role; 0 means unlimited.</summary>
     [ValidateObjectMembers]
     public RoleRateLimits RateLimits { get; set; } = new();

@@ -18,7 +18,7 @@ public static partial class SecuritySetup
             OpenLocalMode.RequireLoopback(addresses);
         }
 
-        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(_ => keys); // a factory, so that the container disposes it (its rate limiter has a timer)
         builder.Services.AddSingleton(limits);
         builder.Services.AddSingleton(new SecurityMode(keys.IsEmpty, addresses));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
