@@ -59,6 +59,14 @@ public sealed class MultiProcessClusterTests
         Assert.Equal(traceId, line.GetProperty("trace_id").GetString());
         Assert.StartsWith("silo-", line.GetProperty("silo").GetString());
 
+        // New actions are placed on any silo the cluster believes alive: wait until membership has declared silo A dead,
+        // or a submission may be placed on it and answered 503 (the outage answer issue 13 is about).
+        await Eventually.ResultAsync(
+            () => TestSql.CountAsync(
+                database, "SELECT COUNT(*) FROM orleansmembership WHERE deploymentid = @id AND status = 3", ("id", clusterId)),
+            Recovery,
+            active => active == 1);
+
         // Attempts and failures land in the silo's JSON Lines as tool_log and error_log, with the correlation id.
         var actions = new Sonia.Tests.Actions.ActionsClient(http);
         var echo = await actions.SubmitAcceptedAsync("echo", new { hi = 1 }, $"{correlationId}-echo");
