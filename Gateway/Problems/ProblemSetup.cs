@@ -53,6 +53,9 @@ public static class ProblemSetup
 public sealed partial class ClusterUnavailableHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableHandler> logger)
     : IExceptionHandler
 {
+    /// <summary>A dead silo is declared, and its work moved, within seconds: ask clients to come back after a few.</summary>
+    public const string RetryAfterSeconds = "2";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not (TimeoutException or SiloUnavailableException or OrleansMessageRejectionException))
@@ -62,6 +65,7 @@ public sealed partial class ClusterUnavailableHandler(IProblemDetailsService pro
 
         LogUnavailable(logger, exception.GetType().Name, context.Request.Path);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = RetryAfterSeconds;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
