@@ -85,13 +85,8 @@ public sealed class QueryReader(HttpContext context)
 
     private string? Raw(QueryParameter parameter)
     {
+        // A repeated parameter never gets here: the request limits refuse it before any handler runs.
         var values = context.Request.Query[parameter.Name];
-        if (values.Count > 1)
-        {
-            Errors.Add($"{parameter.Name} must be given at most once");
-            return null;
-        }
-
         return string.IsNullOrWhiteSpace(values.ToString()) ? null : values.ToString().Trim();
     }
 
