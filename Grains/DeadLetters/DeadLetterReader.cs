@@ -1,3 +1,4 @@
+using Sonia.Grains.Storage;
 using System.Data.Common;
 using Sonia.Grains.Actions.Ledger;
 using Sonia.Grains.Interfaces.DeadLetters;

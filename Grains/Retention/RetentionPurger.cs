@@ -1,7 +1,7 @@
+using Sonia.Grains.Storage;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Sonia.Grains.Actions.Ledger;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Hosting.Database;
 

@@ -1,3 +1,4 @@
+using Sonia.Grains.Storage;
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,3 +1,5 @@
+using Sonia.Grains.Storage;
+
 namespace Sonia.Grains.Actions.Ledger;
 
 /// <summary>The statements one change becomes, in the order they must run.</summary>

@@ -1,3 +1,4 @@
+using Sonia.Grains.Storage;
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;

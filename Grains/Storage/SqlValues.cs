@@ -2,7 +2,7 @@ using System.Data;
 using System.Data.Common;
 using Sonia.Hosting.Database;
 
-namespace Sonia.Grains.Actions.Ledger;
+namespace Sonia.Grains.Storage;
 
 /// <summary>Binds parameters and reads columns the same way on both dialects (UTC times, typed NULLs).</summary>
 public static class SqlValues

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Sonia.Hosting.Database;
 
-namespace Sonia.Grains.Actions.Ledger;
+namespace Sonia.Grains.Storage;
 
 /// <summary>Runs parameterised statements: on a connection of its own, or inside a caller's transaction.</summary>
 public sealed class SqlRunner(DatabaseOptions database)
