@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
+using Sonia.Grains.Audit;
+using Sonia.Grains.Interfaces.Audit;
 using Sonia.Grains.Interfaces.Breakers;
 using Sonia.Grains.Storage;
 using Sonia.Hosting.Correlation;
@@ -10,6 +12,7 @@ namespace Sonia.Grains.Breakers;
 public sealed partial class CircuitBreakerGrain(
     [PersistentState(stateName: "breaker", storageName: SoniaStorage.Name)] IPersistentState<CircuitBreakerState> state,
     BreakersOptions options,
+    OperatorAuditLog audit,
     TimeProvider time,
     ILogger<CircuitBreakerGrain> logger) : Grain, ICircuitBreakerGrain
 {
@@ -100,10 +103,10 @@ public sealed partial class CircuitBreakerGrain(
     }
 
     public Task<BreakerSnapshot?> IsolateAsync(string actor, string? reason) =>
-        ManualAsync("isolate", actor, reason, m => m.Isolate($"isolated by {actor}"));
+        ManualAsync(OperatorOperations.BreakerIsolate, actor, reason, m => m.Isolate($"isolated by {actor}"));
 
     public Task<BreakerSnapshot?> ResetAsync(string actor, string? reason) =>
-        ManualAsync("reset", actor, reason, m => m.Reset($"reset by {actor}"));
+        ManualAsync(OperatorOperations.BreakerReset, actor, reason, m => m.Reset($"reset by {actor}"));
 
     public Task SubscribeAsync(IBreakerObserver observer)
     {
@@ -111,7 +114,7 @@ public sealed partial class CircuitBreakerGrain(
         return Task.CompletedTask;
     }
 
-    private async Task<BreakerSnapshot?> ManualAsync(string action, string actor, string? reason, Func<BreakerStateMachine, BreakerTransition?> change)
+    private async Task<BreakerSnapshot?> ManualAsync(string operation, string actor, string? reason, Func<BreakerStateMachine, BreakerTransition?> change)
     {
         if (_machine is null)
         {
@@ -119,10 +122,13 @@ public sealed partial class CircuitBreakerGrain(
         }
 
         var correlationId = CorrelationId.Current ?? CorrelationId.NewSystemId();
-        state.State.ManualActions.Add(new BreakerManualAction(time.GetUtcNow(), action, actor, correlationId, reason));
-        LogManual(logger, this.GetPrimaryKeyString(), action, actor);
+        var verb = operation[(operation.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        state.State.ManualActions.Add(new BreakerManualAction(time.GetUtcNow(), verb, actor, correlationId, reason));
+        LogManual(logger, this.GetPrimaryKeyString(), verb, actor);
         await ApplyAsync(change(_machine), forceWrite: true);
-        return _machine.Snapshot();
+        var snapshot = _machine.Snapshot();
+        await audit.RecordAsync(operation, this.GetPrimaryKeyString(), actor, $"{snapshot.State}{(reason is null ? "" : $": {reason}")}");
+        return snapshot;
     }
 
     /// <summary>A transition is written before anyone hears of it: an open breaker stays open across restarts.</summary>

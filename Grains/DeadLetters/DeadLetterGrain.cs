@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Ledger;
 using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Audit;
+using Sonia.Grains.Interfaces.Audit;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
 using Sonia.Hosting.Correlation;
@@ -14,6 +16,7 @@ public sealed partial class DeadLetterGrain(
     DeadLetterReader reader,
     ActionLedger ledger,
     ActionsOptions actions,
+    OperatorAuditLog audit,
     TimeProvider time,
     ILogger<DeadLetterGrain> logger) : Grain, IDeadLetterGrain
 {
@@ -48,6 +51,7 @@ public sealed partial class DeadLetterGrain(
         }
 
         LogReplayed(logger, record.DlqId, record.ActionId, result.Action!.ActionId, actor);
+        await audit.RecordAsync(OperatorOperations.DeadLetterReplay, record.DlqId, actor, $"replayed as {result.Action.ActionId}");
         return new ReplayResult(ReplayOutcome.Replayed, verdict, result.Action.ActionId, after);
     }
 
@@ -71,6 +75,7 @@ public sealed partial class DeadLetterGrain(
         }
 
         LogDiscarded(logger, record.DlqId, actor);
+        await audit.RecordAsync(OperatorOperations.DeadLetterDiscard, record.DlqId, actor, reason);
         return new ReplayResult(ReplayOutcome.Discarded, null, null, await reader.FindAsync(record.DlqId));
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Audit;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Health;
@@ -59,6 +60,7 @@ public static class SoniaSiloBuilderExtensions
         silo.Services.AddSoniaBreakers(configuration, actions.BreakerNames());
         silo.Services.AddSoniaActions(configuration, actions, database);
         silo.Services.AddSoniaRetention(configuration, database);
+        silo.Services.AddSingleton(sp => new OperatorAuditLog(database, sp.GetRequiredService<TimeProvider>()));
 
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));
