@@ -1,0 +1,46 @@
+-- deploy/sql/postgresql/ops/table_checksums.sql: the row count and a checksum of every user table, as one
+-- line of JSON: [{"table": "schema.name", "row_count": N, "sha256": "hex"}, ...] sorted by table name.
+-- Run by deploy/db-backup.sh (inside the snapshot pg_dump reads) and deploy/db-verify.sh (on the restored
+-- copy). Not a migration: the silo embeds deploy/sql/postgresql/*.sql only, not this folder.
+--
+-- A table's checksum is SHA-256 over the MD5 of each row's text, sorted (byte order, so no collation
+-- matters): it depends on every value and on nothing else, not on physical row order. A row's text
+-- depends on a few session settings, pinned here so that both sides print rows the same way.
+-- Limit: the sorted digests of one table are aggregated in memory, 32 bytes a row, so one table
+-- may hold up to about 30 million rows (PostgreSQL's 1 GB value limit).
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET extra_float_digits = 3;
+SET bytea_output = 'hex';
+
+WITH tables AS MATERIALIZED (
+    -- Ordinary tables outside the system schemas, minus those an extension owns (pg_dump leaves their
+    -- rows to the extension). Partitions are tables of their own; their parents hold no rows.
+    SELECT n.nspname, c.relname
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'r'
+      AND n.nspname <> 'information_schema'
+      AND n.nspname NOT LIKE 'pg\_%'
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_depend d
+          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+),
+measured AS (
+    -- query_to_xml runs one dynamic query per table inside this statement, hence inside this
+    -- transaction's snapshot, without creating anything (the backup's transaction writes nothing).
+    SELECT format('%I.%I', t.nspname, t.relname) AS name,
+           query_to_xml(format(
+               'SELECT count(*) AS row_count,'
+               ' encode(sha256(convert_to(coalesce(string_agg(h, '''' ORDER BY h COLLATE "C"), ''''), ''UTF8'')), ''hex'') AS sha256'
+               ' FROM (SELECT md5(r::text) AS h FROM %I.%I AS r) AS digests',
+               t.nspname, t.relname), false, true, '') AS x
+    FROM tables t
+)
+SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'table', m.name,
+           'row_count', ((xpath('/row/row_count/text()', m.x))[1])::text::bigint,
+           'sha256', ((xpath('/row/sha256/text()', m.x))[1])::text)
+       ORDER BY m.name COLLATE "C"), '[]'::jsonb)::text
+FROM measured m;
