@@ -19,8 +19,8 @@
 # table's row count and checksum and the dump's SHA-256. Both come from one
 # snapshot: a session opens a REPEATABLE READ transaction and exports its
 # snapshot, pg_dump reads through that exact snapshot (--snapshot), and the
-# same session then counts and checksums every table, still inside it. So
-# writes running meanwhile change neither, and the two always agree.
+# same session counts and checksums every table inside it, alongside. So
+# writes running during the backup change neither, and the two always agree.
 # SQL Server: BACKUP DATABASE ... WITH CHECKSUM, COPY_ONLY through sqlcmd
 # (deploy/sql/sqlserver/ops/backup_database.sql).
 #
@@ -82,10 +82,10 @@ mkdir -p "$(dirname "$OUT")"
 # Everything is written beside the target under temporary names and renamed
 # only once complete, so a failed run never leaves a file that looks like a backup.
 WORK="$(mktemp -d "$(dirname "$OUT")/.db-backup.XXXXXX")"
-SNAP_PID=""
+SESSION_PID=""
 # shellcheck disable=SC2317  # invoked through the EXIT trap
 cleanup() {
-  if [[ -n "$SNAP_PID" ]]; then kill "$SNAP_PID" 2>/dev/null || true; fi
+  if [[ -n "$SESSION_PID" ]]; then kill "$SESSION_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -94,6 +94,8 @@ say "backing up $DB_DESCRIPTION to $OUT"
 # The snapshot session: it stays open (and its transaction with it) until the
 # dump and the checksums are done. -q -A -t: bare values, one per line.
 coproc SNAP { exec "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 2>"$WORK/session.log"; }
+# Our own copy of the PID: bash may clear SNAP_PID once the coprocess exits.
+SESSION_PID="$SNAP_PID"
 SNAP_IN="${SNAP[1]}"
 SNAP_OUT="${SNAP[0]}"
 printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ;' 'SELECT pg_export_snapshot();' >&"$SNAP_IN"
@@ -103,13 +105,14 @@ if ! read -r -t 60 snapshot <&"$SNAP_OUT" || [[ -z "$snapshot" ]]; then
   die "could not open a snapshot on $DB_DESCRIPTION"
 fi
 
+# The session counts and checksums in its own transaction, hence in the
+# snapshot pg_dump reads; both run at once (the answer is read after the dump).
+cat "$SONIA_OPS_SQL/postgresql/ops/table_checksums.sql" >&"$SNAP_IN"
 if ! "$PG_BIN/pg_dump" -Fc --snapshot="$snapshot" -f "$WORK/dump" 2>"$WORK/pg_dump.log"; then
   tail_log "$WORK/pg_dump.log"
   die "pg_dump failed"
 fi
 
-# Still the same transaction, hence the snapshot pg_dump read.
-cat "$SONIA_OPS_SQL/postgresql/ops/table_checksums.sql" >&"$SNAP_IN"
 tables_json=""
 if ! read -r tables_json <&"$SNAP_OUT" || [[ "$tables_json" != \[* ]]; then
   tail_log "$WORK/session.log"
@@ -117,8 +120,8 @@ if ! read -r tables_json <&"$SNAP_OUT" || [[ "$tables_json" != \[* ]]; then
 fi
 printf '%s\n' 'COMMIT;' '\q' >&"$SNAP_IN"
 exec {SNAP_IN}>&-
-wait "$SNAP_PID" || { tail_log "$WORK/session.log"; die "the snapshot session failed"; }
-SNAP_PID=""
+wait "$SESSION_PID" || { tail_log "$WORK/session.log"; die "the snapshot session failed"; }
+SESSION_PID=""
 
 json_string() { local s="${1//\\/\\\\}"; printf '"%s"' "${s//\"/\\\"}"; }
 dump_sha="$(sha256sum "$WORK/dump" | cut -d' ' -f1)"
