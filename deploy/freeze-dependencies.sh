@@ -12,7 +12,7 @@
 #
 # The output is sorted and holds no time stamp, so it changes only when a
 # lock file does, and a diff of it reads as "package X went from 1.0 to 1.1".
-# Needs jq.
+# Needs python3.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -29,7 +29,7 @@ while (($#)); do
   esac
 done
 
-command -v jq >/dev/null 2>&1 || die "jq is needed to read the lock files: apt-get install jq"
+command -v python3 >/dev/null 2>&1 || die "python3 is needed to read the lock files"
 
 FROZEN="$SONIA_REPO_ROOT/deploy/dependencies.frozen.txt"
 cd "$SONIA_REPO_ROOT"
@@ -43,12 +43,17 @@ mapfile -t LOCKS < <(find . \( -name bin -o -name obj -o -name .data -o -name .g
 
 # One "<target>\t<name> <version> <kind>" line per package of a lock file; each
 # target framework (or runtime graph, "net10.0/linux-x64") becomes a section.
-PACKAGES='.dependencies // {} | to_entries[] | .key as $target | .value | to_entries[]
-  | select(.value.type != "Project")
-  | [$target, "\(.key) \(.value.resolved // "?") \(
-       {"Direct": "direct", "Transitive": "transitive", "CentralTransitive": "transitive-pinned"}[.value.type]
-       // (.value.type | ascii_downcase))"]
-  | @tsv'
+# python3 rather than jq: the test script already needs python3, and a fresh machine has no jq.
+PACKAGES='
+import json, sys
+kinds = {"Direct": "direct", "Transitive": "transitive", "CentralTransitive": "transitive-pinned"}
+for target, packages in (json.load(open(sys.argv[1])).get("dependencies") or {}).items():
+    for name, package in packages.items():
+        if package.get("type") != "Project":
+            kind = kinds.get(package.get("type"), str(package.get("type")).lower())
+            resolved = package.get("resolved") or "?"
+            print(f"{target}\t{name} {resolved} {kind}")
+'
 
 # render: the whole file on stdout.
 render() {
@@ -62,7 +67,7 @@ render() {
 EOF
   local lock rows target t line
   for lock in "${LOCKS[@]}"; do
-    rows="$(jq -r "$PACKAGES" "$lock")" || die "$lock is not a NuGet lock file"
+    rows="$(python3 -c "$PACKAGES" "$lock")" || die "$lock is not a NuGet lock file"
     target=""
     while IFS=$'\t' read -r t line; do
       [[ -n "$t" ]] || continue
