@@ -119,6 +119,17 @@ public sealed class HealthJudgeTests
         Assert.DoesNotContain("secret", check.Reasons[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Options_OutOfRange_AreRefused_NamingTheSetting()
+    {
+        var result = new HealthOptionsValidator().Validate(null, new HealthOptions { MaxQueueDepth = 0, AdapterProbeTimeout = TimeSpan.Zero });
+
+        Assert.True(result.Failed);
+        Assert.Contains(nameof(HealthOptions.MaxQueueDepth), result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains(nameof(HealthOptions.AdapterProbeTimeout), result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new HealthOptionsValidator().Validate(null, new HealthOptions()).Succeeded);
+    }
+
     private static BreakerSnapshot Breaker(string name, BreakerState state) => new(
         name, state, new DateTimeOffset(2026, 12, 2, 10, 2, 11, TimeSpan.Zero),
         state == BreakerState.Open ? new DateTimeOffset(2026, 12, 2, 10, 2, 41, TimeSpan.Zero) : null, 1, new WindowStats(0, 0, 0, 0), 1);
