@@ -16,7 +16,10 @@ public sealed record class HealthReport(
     [Id(5)]
     public double AgeSeconds { get; init; }
 
-    /// <summary><c>healthy</c>, <c>degraded</c> (serving, something needs a look) or <c>unhealthy</c>; <see cref="Healthy"/> is "not unhealthy".</summary>
+    /// <summary>
+    /// <c>healthy</c>, <c>degraded</c> (serving, something needs a look) or <c>unhealthy</c>; <see cref="Healthy"/> is
+    /// "not unhealthy".
+    /// </summary>
     [Id(6)]
     public string Status { get; init; } = HealthStatuses.Healthy;
 

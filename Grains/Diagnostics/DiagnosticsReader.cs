@@ -17,7 +17,9 @@ public sealed class DiagnosticsReader(DatabaseOptions database)
     private readonly DiagnosticsSql _sql = DiagnosticsSql.For(database.Provider);
     private readonly SqlRunner _runner = new(database);
 
-    /// <summary>The newest <paramref name="lastN"/> actions with their transitions, and the pending ones up to <paramref name="pendingCap"/>.</summary>
+    /// <summary>
+    /// The newest <paramref name="lastN"/> actions with their transitions, and the pending ones up to <paramref name="pendingCap"/>.
+    /// </summary>
     public async Task<ActionsSection> ActionsAsync(int lastN, int pendingCap, CancellationToken cancellationToken = default)
     {
         var recent = new List<ActionTimelineEntry>(lastN);
@@ -33,7 +35,8 @@ public sealed class DiagnosticsReader(DatabaseOptions database)
         var pending = new List<ActionTimelineEntry>();
         await _runner.QueryAsync(_sql.PendingActions, r => pending.Add(ReadAction(r)), cancellationToken, ("limit", pendingCap));
         long total = 0;
-        await _runner.QueryAsync(_sql.CountPending, r => total = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), cancellationToken);
+        await _runner.QueryAsync(_sql.CountPending, r => total = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
+            cancellationToken);
         var timeline = recent.Select(a => a with { Transitions = transitions.GetValueOrDefault(a.ActionId) ?? [] }).ToList();
 
         // The count is read after the list: actions queued in between make it larger, never the list "cut" by mistake.

@@ -41,7 +41,8 @@ public sealed class HealthJudge(HealthOptions options)
 
         var slowAfter = options.DatabaseSlowAfter.TotalMilliseconds;
         return database.LatencyMs > slowAfter
-            ? Check("database", HealthStatuses.Degraded, [$"a round trip took {database.LatencyMs:0} ms, over the {slowAfter:0} ms threshold"], figures)
+            ? Check("database", HealthStatuses.Degraded,
+                [$"a round trip took {database.LatencyMs:0} ms, over the {slowAfter:0} ms threshold"], figures)
             : Check("database", HealthStatuses.Healthy, [], figures);
     }
 
@@ -51,7 +52,8 @@ public sealed class HealthJudge(HealthOptions options)
         return probe.Reachable
             ? Check($"executor.{executor}", HealthStatuses.Healthy, [], figures)
             : Check($"executor.{executor}", HealthStatuses.Degraded,
-                [$"executor '{executor}' at {AdapterProbe.Endpoint(baseUrl)}: {probe.Error}; its actions fail and retry until its breaker opens"],
+                [$"executor '{executor}' at {AdapterProbe.Endpoint(baseUrl)}: {probe.Error}; " +
+                    "its actions fail and retry until its breaker opens"],
                 figures);
     }
 
@@ -120,7 +122,8 @@ public sealed class HealthJudge(HealthOptions options)
     {
         if (ledger is null)
         {
-            return Check("dead_letters", HealthStatuses.Degraded, ["the dead-letter queue could not be read (details in the silo log)"], NoFigures);
+            return Check("dead_letters", HealthStatuses.Degraded,
+                ["the dead-letter queue could not be read (details in the silo log)"], NoFigures);
         }
 
         var window = options.DeadLetterWindow;

@@ -8,7 +8,10 @@ public sealed class HealthOptions
 {
     public const string SectionName = "Sonia:Health";
 
-    /// <summary>Every check (silos, database, executors, breakers, ledger, dead letters) runs this often; <c>/readyz</c> and <c>/v1/health</c> serve the latest.</summary>
+    /// <summary>
+    /// Every check (silos, database, executors, breakers, ledger, dead letters) runs this often; <c>/readyz</c> and
+    /// <c>/v1/health</c> serve the latest.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 

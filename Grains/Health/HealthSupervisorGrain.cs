@@ -8,8 +8,9 @@ using Sonia.Hosting.Database;
 namespace Sonia.Grains.Health;
 
 /// <summary>
-/// Checks silos, database, executors, breakers, ledger and dead letters on a timer and serves the latest result to every caller at once: a health check is
-/// never queued behind another, and a slow database slows one background check, not every <c>/readyz</c>.
+/// Checks silos, database, executors, breakers, ledger and dead letters on a timer and serves the latest result to
+/// every caller at once: a health check is never queued behind another, and a slow database slows one background
+/// check, not every <c>/readyz</c>.
 /// </summary>
 public sealed partial class HealthSupervisorGrain(
     IGrainFactory grains, DatabaseProbe database, LedgerHealthReader ledgerReader, ActionsOptions actions, HealthOptions options,

@@ -25,11 +25,13 @@ public sealed class DiagnosticsApiTests(SoniaClusterFixture fixture)
         var (status, snapshot, text) = await SnapshotAsync("?last_n=5", correlationId);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.All(Sections, s => Assert.False(snapshot.GetProperty(s).TryGetProperty("error", out _), $"{s} failed: {snapshot.GetProperty(s)}"));
+        Assert.All(Sections, s =>
+            Assert.False(snapshot.GetProperty(s).TryGetProperty("error", out _), $"{s} failed: {snapshot.GetProperty(s)}"));
         var health = snapshot.GetProperty("health");
         Assert.Contains(health.GetProperty("status").GetString(), new[] { "healthy", "degraded" });
         Assert.Contains(health.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "action_ledger");
-        var breaker = snapshot.GetProperty("breakers").GetProperty("dependencies").EnumerateArray().Single(b => b.GetProperty("name").GetString() == "executor");
+        var breaker = snapshot.GetProperty("breakers").GetProperty("dependencies").EnumerateArray()
+            .Single(b => b.GetProperty("name").GetString() == "executor");
         Assert.True(breaker.GetProperty("window").TryGetProperty("calls", out _));
         Assert.True(breaker.TryGetProperty("last_transitions", out _));
         var dlq = snapshot.GetProperty("dlq");

@@ -25,7 +25,8 @@ public sealed class DiagnosticsSqlTests
 
     [Fact]
     public void BothDialects_HaveTheSameStatements() =>
-        Assert.Equal(DiagnosticsSql.For(DatabaseProvider.PostgreSql).All().Count(), DiagnosticsSql.For(DatabaseProvider.SqlServer).All().Count());
+        Assert.Equal(
+            DiagnosticsSql.For(DatabaseProvider.PostgreSql).All().Count(), DiagnosticsSql.For(DatabaseProvider.SqlServer).All().Count());
 
     [Fact]
     public async Task FailingSection_ComesBackNullWithAShortReason_AndTheOthersStillAnswer()

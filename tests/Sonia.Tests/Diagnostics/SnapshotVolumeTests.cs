@@ -22,7 +22,8 @@ public sealed class SnapshotVolumeTests(SnapshotVolumeFixture fixture) : IClassF
     public async Task Snapshot_OnTheStatedVolume_ReadsTheRightRecords_AndEveryStatementUsesAnIndex()
     {
         var reader = new DiagnosticsReader(_database);
-        var ledger = await new LedgerHealthReader(_database).ReadAsync(_volume.Base.AddSeconds(_volume.DeadLetters - 99), CancellationToken.None);
+        var lastHundred = _volume.Base.AddSeconds(_volume.DeadLetters - 99);
+        var ledger = await new LedgerHealthReader(_database).ReadAsync(lastHundred, CancellationToken.None);
         var actions = await reader.ActionsAsync(50, IDiagnosticsGrain.MaxPending);
         var dlq = await reader.DeadLettersAsync(50);
 
@@ -36,7 +37,8 @@ public sealed class SnapshotVolumeTests(SnapshotVolumeFixture fixture) : IClassF
 
         var dead = Enumerable.Range(1, _volume.DeadLetters).ToList();
         Assert.Equal(dead.AsEnumerable().Reverse().Take(50).Select(SnapshotVolume.DlqId), dlq.Recent.Select(d => d.DlqId));
-        var unresolved = dead.Where(SnapshotVolume.IsUnresolved).GroupBy(SnapshotVolume.FailureClassOf).ToDictionary(g => g.Key, g => (long)g.Count());
+        var unresolved = dead.Where(SnapshotVolume.IsUnresolved).GroupBy(SnapshotVolume.FailureClassOf)
+            .ToDictionary(g => g.Key, g => (long)g.Count());
         Assert.Equal(unresolved.OrderBy(u => u.Key), dlq.UnresolvedByFailureClass.OrderBy(u => u.Key));
         Assert.Equal(unresolved, ledger.UnresolvedByFailureClass.ToDictionary());
         Assert.Equal(100, ledger.DeadLettersArrived);
@@ -51,7 +53,8 @@ public sealed class SnapshotVolumeTests(SnapshotVolumeFixture fixture) : IClassF
         var failures = new List<string>();
         foreach (var sql in DiagnosticsSql.For(DatabaseProvider.PostgreSql).All())
         {
-            var plan = await ExplainAsync(sql, ("limit", IDiagnosticsGrain.MaxLastN), ("ids", ids), ("since", DateTimeOffset.UtcNow.AddMinutes(-5)));
+            var plan = await ExplainAsync(sql,
+                ("limit", IDiagnosticsGrain.MaxLastN), ("ids", ids), ("since", DateTimeOffset.UtcNow.AddMinutes(-5)));
             // The backlog statements must find unfinished actions in an index, not walk the ledger's index and filter.
             var wrongIndex = sql.Contains("status IN (", StringComparison.Ordinal) && plan.Contains("Filter:", StringComparison.Ordinal);
             if (plan.Contains("Seq Scan", StringComparison.Ordinal) || !plan.Contains("Index", StringComparison.Ordinal) || wrongIndex)

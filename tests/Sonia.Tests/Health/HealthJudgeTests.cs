@@ -12,7 +12,10 @@ public sealed class HealthJudgeTests
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 10, 2, 30, TimeSpan.Zero);
     private static readonly HealthOptions Options = new()
     {
-        MaxQueueDepth = 10, MaxUnfinishedAge = TimeSpan.FromMinutes(5), MaxDeadLettersPerWindow = 3, DatabaseSlowAfter = TimeSpan.FromMilliseconds(100),
+        MaxQueueDepth = 10,
+        MaxUnfinishedAge = TimeSpan.FromMinutes(5),
+        MaxDeadLettersPerWindow = 3,
+        DatabaseSlowAfter = TimeSpan.FromMilliseconds(100),
     };
 
     private readonly HealthJudge _judge = new(Options);
