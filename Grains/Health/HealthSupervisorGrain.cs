@@ -17,6 +17,7 @@ public sealed partial class HealthSupervisorGrain(
     TimeProvider time, ILogger<HealthSupervisorGrain> logger)
     : Grain, IHealthSupervisorGrain
 {
+    private readonly HealthJudge _judge = new(options);
     private HealthReport? _latest;
     private Task<HealthReport>? _running;
 
@@ -69,11 +70,10 @@ public sealed partial class HealthSupervisorGrain(
         var silos = await silosTask;
         var db = await databaseTask;
         var ledger = await ledgerTask;
-        var judge = new HealthJudge(options);
         List<HealthCheck> checks =
         [
-            judge.Silos(silos), judge.Database(db), .. await adaptersTask, judge.Breakers(await breakersTask, now),
-            judge.Ledger(ledger, now), judge.DeadLetters(ledger),
+            _judge.Silos(silos), _judge.Database(db), .. await adaptersTask, _judge.Breakers(await breakersTask, now),
+            _judge.Ledger(ledger, now), _judge.DeadLetters(ledger),
         ];
         var status = HealthStatuses.Worst(checks.Select(c => c.Status));
         var report = new HealthReport(status != HealthStatuses.Unhealthy, time.GetUtcNow(), silos ?? [], db)
@@ -104,7 +104,7 @@ public sealed partial class HealthSupervisorGrain(
     {
         var baseUrl = new Uri(executor.Value.BaseUrl);
         var probe = await AdapterProbe.ProbeAsync(baseUrl, options.AdapterProbeTimeout, CancellationToken.None);
-        return new HealthJudge(options).Adapter(executor.Key, baseUrl, probe);
+        return _judge.Adapter(executor.Key, baseUrl, probe);
     }
 
     private async Task<IReadOnlyList<BreakerSnapshot>?> BreakersAsync()
