@@ -6,6 +6,7 @@ using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
 using Sonia.Gateway.Correlation;
+using Sonia.Gateway.Diagnostics;
 using Sonia.Gateway.Health;
 using Sonia.Gateway.OpenApi;
 using Sonia.Gateway.Problems;
@@ -78,6 +79,7 @@ public static class GatewayApp
         app.MapActionsApi();
         app.MapDeadLettersApi();
         app.MapToolsApi();
+        app.MapDiagnosticsApi();
         return app;
     }
 }

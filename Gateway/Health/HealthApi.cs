@@ -5,7 +5,10 @@ using Sonia.Grains.Interfaces.Health;
 
 namespace Sonia.Gateway.Health;
 
-/// <summary><c>/healthz</c> (the process is alive), <c>/readyz</c> (cluster and database answer), <c>/v1/health</c> (details).</summary>
+/// <summary>
+/// <c>/healthz</c> (the process is alive), <c>/readyz</c> (ready unless the latest check is unhealthy; a degraded cluster
+/// still serves), <c>/v1/health</c> (every check with its status, reasons and figures; 503 only when unhealthy).
+/// </summary>
 public static partial class HealthApi
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
@@ -60,11 +63,17 @@ public static partial class HealthApi
             ? $"cluster unreachable: no answer within {CheckTimeout.TotalSeconds:0} s"
             : "cluster unreachable";
         var unknown = new ComponentHealth("database", false, 0, "not checked: cluster unreachable");
-        return new HealthReport(false, time.GetUtcNow(), [], unknown) { ClusterError = $"{reason} (correlation id {correlationId})" };
+        return new HealthReport(false, time.GetUtcNow(), [], unknown)
+        {
+            ClusterError = $"{reason} (correlation id {correlationId})",
+            Status = HealthStatuses.Unhealthy,
+        };
     }
 
     private static string Describe(HealthReport report) =>
         report.ClusterError is { } error ? error
+        : report.Checks.Where(c => c.Status == HealthStatuses.Unhealthy).SelectMany(c => c.Reasons).ToList() is { Count: > 0 } reasons
+            ? string.Join("; ", reasons)
         : !report.Database.Healthy ? $"database unhealthy ({report.Database.Error})"
         : "no active silo";
 

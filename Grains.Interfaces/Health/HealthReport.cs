@@ -15,6 +15,17 @@ public sealed record class HealthReport(
     /// <summary>How old the result was when it was served, in seconds; checks run in the background on an interval.</summary>
     [Id(5)]
     public double AgeSeconds { get; init; }
+
+    /// <summary>
+    /// <c>healthy</c>, <c>degraded</c> (serving, something needs a look) or <c>unhealthy</c>; <see cref="Healthy"/> is
+    /// "not unhealthy".
+    /// </summary>
+    [Id(6)]
+    public string Status { get; init; } = HealthStatuses.Healthy;
+
+    /// <summary>Every check of the latest run, each with its status, the reasons behind it and its figures.</summary>
+    [Id(7)]
+    public IReadOnlyList<HealthCheck> Checks { get; init; } = [];
 }
 
 /// <summary>One silo as the membership table sees it.</summary>

@@ -86,7 +86,7 @@ public sealed class DeadLetterReader(DatabaseOptions database)
         && (q.Tool is null || d.Tool == q.Tool)
         && (q.Since is null || d.CreatedAt >= q.Since);
 
-    private static DeadLetterView Read(DbDataReader r) => new(
+    internal static DeadLetterView Read(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), SqlValues.ReadNullableString(r, 4), SqlValues.ReadNullableString(r, 5),
         r.GetInt32(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), SqlValues.ReadTime(r, 11),
         SqlValues.ReadNullableTime(r, 12), SqlValues.ReadNullableString(r, 13), SqlValues.ReadNullableString(r, 14), SqlValues.ReadNullableString(r, 15));

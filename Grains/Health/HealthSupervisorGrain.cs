@@ -1,17 +1,23 @@
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Interfaces.Breakers;
 using Sonia.Grains.Interfaces.Health;
 using Sonia.Hosting.Database;
 
 namespace Sonia.Grains.Health;
 
 /// <summary>
-/// Checks silos and database on a timer and serves the latest result to every caller at once: a health check is
-/// never queued behind another, and a slow database slows one background check, not every <c>/readyz</c>.
+/// Checks silos, database, executors, breakers, ledger and dead letters on a timer and serves the latest result to
+/// every caller at once: a health check is never queued behind another, and a slow database slows one background
+/// check, not every <c>/readyz</c>.
 /// </summary>
 public sealed partial class HealthSupervisorGrain(
-    IGrainFactory grains, DatabaseProbe database, HealthOptions options, TimeProvider time, ILogger<HealthSupervisorGrain> logger)
+    IGrainFactory grains, DatabaseProbe database, LedgerHealthReader ledgerReader, ActionsOptions actions, HealthOptions options,
+    TimeProvider time, ILogger<HealthSupervisorGrain> logger)
     : Grain, IHealthSupervisorGrain
 {
+    private readonly HealthJudge _judge = new(options);
     private HealthReport? _latest;
     private Task<HealthReport>? _running;
 
@@ -34,7 +40,12 @@ public sealed partial class HealthSupervisorGrain(
         var served = report with { AgeSeconds = Math.Round(Math.Max(0, age.TotalSeconds), 3) };
         return age <= options.StaleAfter
             ? served
-            : served with { Healthy = false, ClusterError = $"health checks stalled: the last result is {age.TotalSeconds:F0} s old" };
+            : served with
+            {
+                Healthy = false,
+                Status = HealthStatuses.Unhealthy,
+                ClusterError = $"health checks stalled: the last result is {age.TotalSeconds:F0} s old",
+            };
     }
 
     /// <summary>Runs one check, or joins the one already running: callers that arrive together share it.</summary>
@@ -50,7 +61,33 @@ public sealed partial class HealthSupervisorGrain(
 
     private async Task<HealthReport> RunCheckAsync()
     {
-        var silos = await SilosAsync();
+        var now = time.GetUtcNow();
+        var silosTask = SilosAsync();
+        var databaseTask = DatabaseAsync();
+        var adaptersTask = Task.WhenAll(actions.Executors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(AdapterAsync));
+        var breakersTask = BreakersAsync();
+        var ledgerTask = LedgerAsync(now);
+        var silos = await silosTask;
+        var db = await databaseTask;
+        var ledger = await ledgerTask;
+        List<HealthCheck> checks =
+        [
+            _judge.Silos(silos), _judge.Database(db), .. await adaptersTask, _judge.Breakers(await breakersTask, now),
+            _judge.Ledger(ledger, now), _judge.DeadLetters(ledger),
+        ];
+        var status = HealthStatuses.Worst(checks.Select(c => c.Status));
+        var report = new HealthReport(status != HealthStatuses.Unhealthy, time.GetUtcNow(), silos ?? [], db)
+        {
+            ClusterError = silos is null ? "the membership table did not answer" : null,
+            Status = status,
+            Checks = checks,
+        };
+        _latest = report;
+        return report;
+    }
+
+    private async Task<ComponentHealth> DatabaseAsync()
+    {
         using var timeout = new CancellationTokenSource(options.ProbeTimeout);
         var probe = await database.ProbeAsync(timeout.Token);
         if (!probe.Reachable)
@@ -59,15 +96,42 @@ public sealed partial class HealthSupervisorGrain(
             LogDatabaseUnhealthy(logger, probe.Error);
         }
 
-        var db = new ComponentHealth("database", probe.Reachable, Math.Round(probe.Latency.TotalMilliseconds, 2),
+        return new ComponentHealth("database", probe.Reachable, Math.Round(probe.Latency.TotalMilliseconds, 2),
             probe.Reachable ? null : DatabaseReason(probe, timeout.IsCancellationRequested));
-        var healthy = db.Healthy && silos is not null && silos.Any(s => s.Status == nameof(SiloStatus.Active));
-        var report = new HealthReport(healthy, time.GetUtcNow(), silos ?? [], db)
+    }
+
+    private async Task<HealthCheck> AdapterAsync(KeyValuePair<string, HttpExecutorOptions> executor)
+    {
+        var baseUrl = new Uri(executor.Value.BaseUrl);
+        var probe = await AdapterProbe.ProbeAsync(baseUrl, options.AdapterProbeTimeout, CancellationToken.None);
+        return _judge.Adapter(executor.Key, baseUrl, probe);
+    }
+
+    private async Task<IReadOnlyList<BreakerSnapshot>?> BreakersAsync()
+    {
+        try
         {
-            ClusterError = silos is null ? "the membership table did not answer" : null,
-        };
-        _latest = report;
-        return report;
+            return await grains.GetGrain<IBreakerCatalogGrain>(0).ListAsync().WaitAsync(options.ProbeTimeout);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogCheckFailed(logger, "breakers", ex);
+            return null;
+        }
+    }
+
+    private async Task<LedgerFigures?> LedgerAsync(DateTimeOffset now)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.ProbeTimeout);
+            return await ledgerReader.ReadAsync(now - options.DeadLetterWindow, timeout.Token);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or OperationCanceledException or TimeoutException)
+        {
+            LogCheckFailed(logger, "action ledger", ex);
+            return null;
+        }
     }
 
     private async Task<List<SiloHealth>?> SilosAsync()
@@ -95,6 +159,9 @@ public sealed partial class HealthSupervisorGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the database is unhealthy: {Detail}")]
     private static partial void LogDatabaseUnhealthy(ILogger logger, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the {Check} check failed")]
+    private static partial void LogCheckFailed(ILogger logger, string check, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the membership table did not answer")]
     private static partial void LogMembershipFailed(ILogger logger, Exception exception);

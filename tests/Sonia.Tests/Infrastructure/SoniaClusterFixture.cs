@@ -81,6 +81,8 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Breakers:Dependencies:t-persist:BreakDuration"] = "01:00:00",
         ["Sonia:Breakers:Dependencies:t-persist:MaxBreakDuration"] = "01:00:00",
         ["Sonia:Breakers:Dependencies:t-isolated:MinimumThroughput"] = "4",
+        // Isolated by the diagnostics tests only, to see the health supervisor report it.
+        ["Sonia:Breakers:Dependencies:t-diagnostics:MinimumThroughput"] = "4",
         // The built-in tools' `executor` breaker keeps its default policy. The executors tests fail on purpose (drills, the
         // `fake` HTTP executor) never trip: their tests are about retries and dead letters, not breakers.
         ["Sonia:Breakers:Dependencies:executor.drill:MinimumThroughput"] = "100000",
