@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sonia.Gateway.AccessLog;
 using Sonia.Gateway.Actions;
+using Sonia.Gateway.Backups;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
@@ -78,6 +79,7 @@ public static class GatewayApp
         app.MapActionsApi();
         app.MapDeadLettersApi();
         app.MapToolsApi();
+        app.MapBackupsApi();
         return app;
     }
 }
