@@ -69,7 +69,7 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
 
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
         {
-            var entry = archive.GetEntry("actions.jsonl")!;
+            var entry = archive.GetEntry("schema_versions.jsonl")!;
             byte[] content;
             using (var read = entry.Open())
             using (var copy = new MemoryStream())
@@ -80,13 +80,13 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
 
             content[0] ^= 1;
             entry.Delete();
-            using var write = archive.CreateEntry("actions.jsonl").Open();
+            using var write = archive.CreateEntry("schema_versions.jsonl").Open();
             await write.WriteAsync(content);
         }
 
         var (failed, output) = await Shell.RunAsync(script, [zip]);
         Assert.Equal(1, failed);
-        Assert.Contains("FAILED: actions.jsonl: sha256", output, StringComparison.Ordinal);
+        Assert.Contains("FAILED: schema_versions.jsonl: sha256", output, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED: dead_letters.jsonl", output, StringComparison.Ordinal);
     }
 
