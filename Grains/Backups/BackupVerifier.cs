@@ -68,7 +68,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
 
         // Rows are lines in the JSON Lines artifacts; the configuration files are checked by bytes and digest alone.
-        var rowsMatch = !artifact.Name.EndsWith(".jsonl", StringComparison.Ordinal) || actual.Rows == artifact.Rows;
+        var lines = artifact.Name.EndsWith(".jsonl", StringComparison.Ordinal);
+        var rowsMatch = !lines || actual.Rows == artifact.Rows;
         var passed = actual.Sha == artifact.Sha256 && database == artifact.Sha256 && actual.Bytes == artifact.Bytes && rowsMatch;
         if (!passed)
         {
@@ -76,7 +77,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
                 $"{actual.Bytes} bytes and {actual.Rows} line(s), manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
         }
 
-        return new ArtifactCheck(artifact.Name, actual.Rows, actual.Bytes, artifact.Sha256, actual.Sha, database, passed);
+        return new ArtifactCheck(artifact.Name, lines ? actual.Rows : artifact.Rows, actual.Bytes, artifact.Sha256, actual.Sha, database, passed);
     }
 
     private static async Task<(long Rows, long Bytes, string Sha)> HashAsync(Stream content, CancellationToken cancellationToken)
