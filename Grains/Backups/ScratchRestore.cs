@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
 using Sonia.Grains.Interfaces.Backups;
 using Sonia.Grains.Storage;
 
@@ -7,8 +9,8 @@ namespace Sonia.Grains.Backups;
 /// <summary>
 /// The verification's test restore: the DLQ and actions artifacts are loaded into a scratch schema
 /// (<c>sonia_verify_&lt;backup id&gt;</c>), read back exactly as a backup reads them, and compared with the manifest by row
-/// count and SHA-256. It all runs in one transaction that drops the schema at its end (and a failure rolls it back),
-/// so no scratch schema outlives the verification. Rows are loaded in multi-row INSERTs, a batch at a time.
+/// count and SHA-256 (loaded by binary COPY on PostgreSQL, multi-row INSERTs on SQL Server). It all runs in one transaction that drops the schema at its end (and a failure rolls it back),
+/// so no scratch schema outlives the verification.
 /// </summary>
 public sealed class ScratchRestore(BackupStore store)
 {
@@ -55,6 +57,11 @@ public sealed class ScratchRestore(BackupStore store)
     private async Task<long> LoadAsync(DbConnection connection, DbTransaction transaction, string backupId, string target, BackupTable table,
         CancellationToken cancellationToken)
     {
+        if (connection is NpgsqlConnection npgsql)
+        {
+            return await CopyAsync(npgsql, backupId, target, table, cancellationToken);
+        }
+
         var perStatement = Math.Max(1, Math.Min(1000, store.Statements.MaxParameters / table.Columns.Count));
         var batch = new List<string>(perStatement);
         long loaded = 0;
@@ -70,6 +77,39 @@ public sealed class ScratchRestore(BackupStore store)
 
         return batch.Count > 0 ? loaded + await InsertAsync(connection, transaction, target, table, batch, cancellationToken) : loaded;
     }
+
+    /// <summary>PostgreSQL: binary COPY into the scratch table (in the open transaction), many times faster than INSERTs.</summary>
+    private async Task<long> CopyAsync(NpgsqlConnection connection, string backupId, string target, BackupTable table, CancellationToken cancellationToken)
+    {
+        await using var import = await connection.BeginBinaryImportAsync($"COPY {target} ({table.ColumnList}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        await foreach (var line in store.LinesAsync(backupId, table.Artifact, cancellationToken))
+        {
+            await import.StartRowAsync(cancellationToken);
+            var values = CanonicalRows.Parameters(line, table.Columns).ToList();
+            for (var i = 0; i < table.Columns.Count; i++)
+            {
+                if (values[i].Value is null or SqlValues.NullTime)
+                {
+                    await import.WriteNullAsync(cancellationToken);
+                    continue;
+                }
+
+                await import.WriteAsync(values[i].Value, CopyType(table.Columns[i].Kind), cancellationToken);
+            }
+        }
+
+        return (long)await import.CompleteAsync(cancellationToken);
+    }
+
+    private static NpgsqlDbType CopyType(ColumnKind kind) => kind switch
+    {
+        ColumnKind.Int => NpgsqlDbType.Integer,
+        ColumnKind.Long => NpgsqlDbType.Bigint,
+        ColumnKind.Bool => NpgsqlDbType.Boolean,
+        ColumnKind.Time => NpgsqlDbType.TimestampTz,
+        ColumnKind.Bytes => NpgsqlDbType.Bytea,
+        _ => NpgsqlDbType.Text,
+    };
 
     private async Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, string target, BackupTable table, List<string> lines,
         CancellationToken cancellationToken)

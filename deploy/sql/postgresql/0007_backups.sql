@@ -27,6 +27,9 @@ CREATE TABLE sonia.backup_artifacts (
     sha256    char(64)     NOT NULL,
     PRIMARY KEY (backup_id, name)
 );
+-- Stored out of line but uncompressed: pglz on hundreds of MB of JSON costs more time than the disk it saves, and
+-- sha256(content) and the readers then need no decompression. Exports are zipped.
+ALTER TABLE sonia.backup_artifacts ALTER COLUMN content SET STORAGE EXTERNAL;
 
 -- Every verification's answer, as the API returned it.
 CREATE TABLE sonia.backup_verifications (
