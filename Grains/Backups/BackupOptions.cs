@@ -21,6 +21,10 @@ public sealed class BackupOptions
     /// content root holding <c>Sonia.sln</c> or <c>deploy/</c>. A backup's manifest says what it did not find.
     /// </summary>
     public string? SourceRoot { get; set; }
+
+    /// <summary>How long one backup statement may run: reading a large table, storing or hashing its artifact.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 /// <summary>Checks the backup settings from their data annotations.</summary>

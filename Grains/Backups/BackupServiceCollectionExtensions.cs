@@ -14,10 +14,10 @@ public static class BackupServiceCollectionExtensions
     {
         var options = OptionsValidation.BindValidated(configuration, BackupOptions.SectionName, new BackupOptionsValidator());
         services.AddSingleton(options);
-        services.AddSingleton(new BackupStore(database));
+        services.AddSingleton(new BackupStore(database, options.CommandTimeout));
         services.AddSingleton(sp => new ConfigArtifacts(sp.GetRequiredService<IConfiguration>(), options));
         services.AddSingleton(sp => new BackupWriter(database, sp.GetRequiredService<IOptions<ClusterOptions>>(),
-            sp.GetRequiredService<ConfigArtifacts>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ConfigArtifacts>(), sp.GetRequiredService<TimeProvider>(), options.CommandTimeout));
         services.AddSingleton(sp => new BackupVerifier(sp.GetRequiredService<BackupStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DlqRestorer(sp.GetRequiredService<BackupStore>()));
         return services;

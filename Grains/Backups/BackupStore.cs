@@ -8,9 +8,12 @@ using Sonia.Hosting.Database;
 namespace Sonia.Grains.Backups;
 
 /// <summary>Reads stored backups: their rows, artifacts (content streamed, never whole in memory) and verification history.</summary>
-public sealed class BackupStore(DatabaseOptions database)
+public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeout)
 {
-    private readonly SqlRunner _sql = new(database);
+    private readonly SqlRunner _sql = new(database) { CommandTimeoutSeconds = (int)commandTimeout.TotalSeconds };
+
+    /// <summary>Runs statements with the backups' command timeout.</summary>
+    public SqlRunner Sql => _sql;
 
     public BackupSql Statements { get; } = BackupSql.For(database.Provider);
 

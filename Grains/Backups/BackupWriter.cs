@@ -20,12 +20,12 @@ public sealed record BackupRequest(string BackupId, string? Label, string Actor,
 /// Lines through a SHA-256 into a temporary file (memory stays at one 64 KiB buffer whatever the table's size) and
 /// inserted from that file as one row; the manifest is written last, in the same transaction: a backup is whole or absent.
 /// </summary>
-public sealed class BackupWriter(DatabaseOptions database, IOptions<ClusterOptions> cluster, ConfigArtifacts config, TimeProvider time)
+public sealed class BackupWriter(DatabaseOptions database, IOptions<ClusterOptions> cluster, ConfigArtifacts config, TimeProvider time, TimeSpan commandTimeout)
 {
     public const string ManifestName = "manifest.json";
     public const string Format = "sonia-backup/1";
 
-    private readonly SqlRunner _sql = new(database);
+    private readonly SqlRunner _sql = new(database) { CommandTimeoutSeconds = (int)commandTimeout.TotalSeconds };
     private readonly BackupSql _statements = BackupSql.For(database.Provider);
 
     /// <summary>The running row, committed before the snapshot starts, so the backup is listed while it runs.</summary>

@@ -16,7 +16,7 @@ public sealed class DlqRestorer(BackupStore store)
     public const int PageSize = 500;
     public const int MaxConflictsListed = 100;
 
-    private readonly SqlRunner _sql = new(store.Database);
+    private readonly SqlRunner _sql = store.Sql;
 
     public async Task<DlqRestoreResult> RestoreAsync(string backupId, bool dryRun, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,7 @@ namespace Sonia.Grains.Backups;
 /// </summary>
 public sealed class ScratchRestore(BackupStore store)
 {
-    private readonly SqlRunner _sql = new(store.Database);
+    private readonly SqlRunner _sql = store.Sql;
 
     public static IReadOnlyList<BackupTable> Tables { get; } = [BackupTables.ActionTable, BackupTables.DeadLetterTable];
 

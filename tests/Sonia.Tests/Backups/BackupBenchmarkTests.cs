@@ -26,7 +26,13 @@ public sealed class BackupBenchmarkTests(ITestOutputHelper output)
         Skip.If(string.IsNullOrEmpty(Rows), "SONIA_BENCH_BACKUP_ROWS is not set: the backup benchmark runs on demand only.");
         var count = int.Parse(Rows!, CultureInfo.InvariantCulture);
         var postgres = await PostgresServer.GetAsync();
-        var database = await postgres.CreateDatabaseAsync("backup_bench");
+        var created = await postgres.CreateDatabaseAsync("backup_bench");
+        var database = new Sonia.Hosting.Database.DatabaseOptions
+        {
+            Provider = created.Provider,
+            ConnectionString = new NpgsqlConnectionStringBuilder(created.ConnectionString) { CommandTimeout = 0 }.ConnectionString,
+        };
+        var timeout = new BackupOptions().CommandTimeout;
         var seeding = Stopwatch.StartNew();
         await new DeadLetterSeed(database, "bench", count, DateTimeOffset.UtcNow.AddDays(-1)).InsertAsync();
         await TestSql.ScalarAsync(database, "VACUUM ANALYZE");
@@ -34,13 +40,13 @@ public sealed class BackupBenchmarkTests(ITestOutputHelper output)
 
         var copyBefore = await CopyAsync(database.ConnectionString);
         var writer = new BackupWriter(database, Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ServiceId = "bench" }),
-            new ConfigArtifacts(new ConfigurationBuilder().Build(), new BackupOptions()), TimeProvider.System);
+            new ConfigArtifacts(new ConfigurationBuilder().Build(), new BackupOptions()), TimeProvider.System, timeout);
         var backupId = Sonia.Grains.Interfaces.Backups.BackupIds.New();
         var backup = Stopwatch.StartNew();
         await writer.WriteAsync(new BackupRequest(backupId, "bench", "bench", null, DateTimeOffset.UtcNow), null, CancellationToken.None);
         backup.Stop();
         var verify = Stopwatch.StartNew();
-        var verification = await new BackupVerifier(new BackupStore(database), TimeProvider.System).VerifyAsync(backupId);
+        var verification = await new BackupVerifier(new BackupStore(database, timeout), TimeProvider.System).VerifyAsync(backupId);
         verify.Stop();
         var copyAfter = await CopyAsync(database.ConnectionString);
 
