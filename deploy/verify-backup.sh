@@ -8,7 +8,7 @@
 set -euo pipefail
 
 case "${1:-}" in
-  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") echo "verify-backup.sh: which file? (see --help)" >&2; exit 2 ;;
 esac
 if [[ $# -gt 1 ]]; then

@@ -103,5 +103,19 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
         Assert.Contains("bogus.zip", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VerifyScript_Help_ExitsZero_AndNoArgument_ExitsTwo()
+    {
+        var script = Path.Combine(Repo.Root, "deploy", "verify-backup.sh");
+
+        var (help, usage) = await Shell.RunAsync(script, ["--help"]);
+        var (none, complaint) = await Shell.RunAsync(script, []);
+
+        Assert.Equal(0, help);
+        Assert.Contains("Usage: ./deploy/verify-backup.sh FILE.zip", usage, StringComparison.Ordinal);
+        Assert.Equal(2, none);
+        Assert.Contains("which file?", complaint, StringComparison.Ordinal);
+    }
+
     private async Task FlipByteAsync(string sql, string id) => await TestSql.ScalarAsync(fixture.Database, sql, ("id", id));
 }
