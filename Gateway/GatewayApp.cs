@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sonia.Gateway.AccessLog;
 using Sonia.Gateway.Actions;
+using Sonia.Gateway.Backups;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
@@ -80,6 +81,7 @@ public static class GatewayApp
         app.MapDeadLettersApi();
         app.MapToolsApi();
         app.MapDiagnosticsApi();
+        app.MapBackupsApi();
         return app;
     }
 }

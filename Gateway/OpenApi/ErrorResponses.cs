@@ -23,6 +23,11 @@ public static class ErrorResponses
         ["ReplayDeadLetters"] = [415],
         ["GetReplayJob"] = [404],
         ["CancelReplayJob"] = [404],
+        ["CreateBackup"] = [415],
+        ["GetBackup"] = [404],
+        ["VerifyBackup"] = [404],
+        ["RestoreBackupDlq"] = [404, 409, 415],
+        ["ExportBackup"] = [404, 409],
     };
 
     private static readonly int[] Keyed =

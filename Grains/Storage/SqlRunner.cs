@@ -6,6 +6,9 @@ namespace Sonia.Grains.Storage;
 /// <summary>Runs parameterised statements: on a connection of its own, or inside a caller's transaction.</summary>
 public sealed class SqlRunner(DatabaseOptions database)
 {
+    /// <summary>Seconds a statement may run (0: no limit); null keeps the provider's default (30 s).</summary>
+    public int? CommandTimeoutSeconds { get; init; }
+
     public async Task QueryAsync(string sql, Action<DbDataReader> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = database.CreateConnection();
@@ -32,6 +35,11 @@ public sealed class SqlRunner(DatabaseOptions database)
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
+        if (CommandTimeoutSeconds is { } timeout)
+        {
+            command.CommandTimeout = timeout;
+        }
+
         SqlValues.AddAll(command.Parameters, command.CreateParameter, database.Provider, parameters);
         return command;
     }

@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Sonia.Grains.Actions;
 using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Audit;
+using Sonia.Grains.Backups;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Diagnostics;
@@ -63,6 +64,7 @@ public static class SoniaSiloBuilderExtensions
         silo.Services.AddSoniaRetention(configuration, database);
         silo.Services.AddSingleton(sp => new OperatorAuditLog(database, sp.GetRequiredService<TimeProvider>()));
         silo.Services.AddSoniaDiagnostics(database);
+        silo.Services.AddSoniaBackups(configuration, database);
 
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));

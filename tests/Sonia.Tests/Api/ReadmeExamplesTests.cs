@@ -117,6 +117,6 @@ public sealed partial class ReadmeExamplesTests(SoniaClusterFixture fixture)
     [GeneratedRegex("\"status\":(\\d{3})", RegexOptions.CultureInvariant)]
     private static partial Regex ProblemStatus();
 
-    [GeneratedRegex("(?:act|dlq|ses|rpj|mem)_[0-9A-HJKMNP-TV-Z]{26}", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("(?:act|dlq|ses|rpj|mem|bak)_[0-9A-HJKMNP-TV-Z]{26}", RegexOptions.CultureInvariant)]
     private static partial Regex Ids();
 }

@@ -51,6 +51,12 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["POST /v1/dlq/{dlqId}/discard"] = SoniaRoles.Operator,
             ["GET /v1/health"] = SoniaRoles.Operator,
             ["GET /v1/diagnostics/snapshot"] = SoniaRoles.Operator,
+            ["POST /v1/backups/"] = SoniaRoles.Admin,
+            ["GET /v1/backups/"] = SoniaRoles.Admin,
+            ["GET /v1/backups/{backupId}"] = SoniaRoles.Admin,
+            ["GET /v1/backups/{backupId}/verify"] = SoniaRoles.Admin,
+            ["POST /v1/backups/{backupId}/restore/dlq"] = SoniaRoles.Admin,
+            ["GET /v1/backups/{backupId}/export"] = SoniaRoles.Admin,
         };
         foreach (var (endpoint, role) in expected)
         {

@@ -1,0 +1,198 @@
+using System.Data;
+using Sonia.Hosting.Database;
+
+namespace Sonia.Grains.Backups;
+
+/// <summary>
+/// The backup statements, one implementation per dialect (the T-SQL ones are parsed in the tests). Digests are computed
+/// by the database on the stored bytes: PostgreSQL <c>sha256(bytea)</c>; SQL Server <c>HASHBYTES('SHA2_256', …)</c>, whose
+/// input is unlimited since SQL Server 2016 (8000 bytes before, which this does not support).
+/// </summary>
+public abstract class BackupSql
+{
+    public static BackupSql For(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.PostgreSql => new PostgreSqlBackupSql(),
+        DatabaseProvider.SqlServer => new SqlServerBackupSql(),
+        _ => throw new InvalidOperationException($"Unknown database provider {provider}."),
+    };
+
+    /// <summary>Every table is read at this isolation in one transaction: one instant for all artifacts.</summary>
+    public abstract IsolationLevel SnapshotIsolation { get; }
+
+    /// <summary>The Orleans grain storage table of the dialect.</summary>
+    public abstract string StorageTable { get; }
+
+    /// <summary>The running row; a resumed job finds it there and inserts nothing.</summary>
+    public string InsertRunning =>
+        "INSERT INTO sonia.backups (backup_id, label, status, actor, correlation_id, created_at) " +
+        "SELECT @backup_id, @label, 'running', @actor, @correlation_id, @created_at " +
+        "WHERE NOT EXISTS (SELECT 1 FROM sonia.backups WHERE backup_id = @backup_id)";
+
+    public string DeleteArtifacts => "DELETE FROM sonia.backup_artifacts WHERE backup_id = @backup_id";
+
+    public string InsertArtifact =>
+        "INSERT INTO sonia.backup_artifacts (backup_id, name, content, row_count, bytes, sha256) " +
+        "VALUES (@backup_id, @name, @content, @row_count, @bytes, @sha256)";
+
+    public string Succeed =>
+        "UPDATE sonia.backups SET status = 'succeeded', finished_at = @finished_at, schema_version = @schema_version, " +
+        "manifest = @manifest, manifest_sha256 = @manifest_sha256, error = NULL WHERE backup_id = @backup_id";
+
+    public string Fail =>
+        "UPDATE sonia.backups SET status = 'failed', finished_at = @finished_at, error = @error WHERE backup_id = @backup_id";
+
+    private const string BackupColumns = "backup_id, label, status, actor, created_at, finished_at, schema_version, manifest_sha256, error";
+
+    public string SelectBackup => $"SELECT {BackupColumns} FROM sonia.backups WHERE backup_id = @backup_id";
+
+    public abstract string ListBackups { get; }
+
+    public string SelectArtifacts => "SELECT name, row_count, bytes, sha256 FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
+
+    public string SelectContent => "SELECT content FROM sonia.backup_artifacts WHERE backup_id = @backup_id AND name = @name";
+
+    /// <summary>The manifest as stored, its stored digest and the digest the database computes now.</summary>
+    public abstract string SelectManifest { get; }
+
+    /// <summary>Every artifact's name and the SHA-256 the database computes on its stored content now.</summary>
+    public abstract string SelectDatabaseDigests { get; }
+
+    public string InsertVerification =>
+        "INSERT INTO sonia.backup_verifications (backup_id, at, actor, passed, result) VALUES (@backup_id, @at, @actor, @passed, @result)";
+
+    public string SelectVerifications =>
+        "SELECT at, actor, passed, result FROM sonia.backup_verifications WHERE backup_id = @backup_id ORDER BY verification_id";
+
+    /// <summary>Finished backups beyond the newest @keep, oldest last.</summary>
+    public abstract string SelectExpired { get; }
+
+    public string DeleteBackup => "DELETE FROM sonia.backups WHERE backup_id = @backup_id";
+
+    /// <summary>The schema version: the last migration script the journal holds.</summary>
+    public string SchemaVersion => "SELECT MAX(scriptname) FROM sonia.schema_versions";
+
+    /// <summary>Which database this is (name, server) and the server's version.</summary>
+    public abstract string SourceIdentity { get; }
+
+    public abstract string CreateScratchSchema(string schema);
+
+    public abstract string CreateScratchTable(string schema, BackupTable table);
+
+    public abstract string DropScratchSchema(string schema, IEnumerable<BackupTable> tables);
+
+    /// <summary>Current rows of <paramref name="table"/> whose key is in @keys (a JSON array), as the backup writes them.</summary>
+    public abstract string SelectByKeys(BackupTable table);
+
+    /// <summary>Inserts one row unless its key (or another unique value) is already there; affects 0 or 1 row.</summary>
+    public abstract string InsertIfAbsent(BackupTable table);
+
+    /// <summary>Inserts <paramref name="rows"/> rows into a scratch copy (parameters @r{row}_{column}).</summary>
+    public static string InsertMany(string target, BackupTable table, int rows) =>
+        $"INSERT INTO {target} ({table.ColumnList}) VALUES " +
+        string.Join(", ", Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", table.Columns.Select(c => $"@r{r}_{c.Name}")) + ")"));
+
+    /// <summary>Rows per scratch INSERT: the dialect's parameter limit divided by the columns.</summary>
+    public abstract int MaxParameters { get; }
+
+    /// <summary>Every fixed statement, for the dialect tests.</summary>
+    public IEnumerable<string> All()
+    {
+        var tables = BackupTables.All(StorageTable);
+        return new[]
+        {
+            InsertRunning, DeleteArtifacts, InsertArtifact, Succeed, Fail, SelectBackup, ListBackups, SelectArtifacts, SelectContent,
+            SelectManifest, SelectDatabaseDigests, InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
+            SourceIdentity, CreateScratchSchema("sonia_verify_x"), DropScratchSchema("sonia_verify_x", tables),
+            SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable),
+            SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable),
+            InsertMany("sonia_verify_x.actions", BackupTables.ActionTable, 2),
+        }.Concat(tables.Select(t => t.Select())).Concat(tables.Select(t => CreateScratchTable("sonia_verify_x", t)));
+    }
+
+    protected static string Values(BackupTable table) => string.Join(", ", table.Columns.Select(c => "@" + c.Name));
+}
+
+public sealed class PostgreSqlBackupSql : BackupSql
+{
+    public override IsolationLevel SnapshotIsolation => IsolationLevel.RepeatableRead;
+
+    public override string StorageTable => "public.orleansstorage";
+
+    public override int MaxParameters => 30000;
+
+    public override string ListBackups =>
+        "SELECT backup_id, label, status, actor, created_at, finished_at, schema_version, manifest_sha256, error " +
+        "FROM sonia.backups ORDER BY created_at DESC, backup_id DESC LIMIT @limit";
+
+    public override string SelectManifest =>
+        "SELECT manifest, manifest_sha256, encode(sha256(manifest), 'hex') FROM sonia.backups WHERE backup_id = @backup_id";
+
+    public override string SelectDatabaseDigests =>
+        "SELECT name, encode(sha256(content), 'hex') FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
+
+    public override string SelectExpired =>
+        "SELECT backup_id FROM sonia.backups WHERE status <> 'running' ORDER BY created_at DESC, backup_id DESC OFFSET @keep";
+
+    public override string SourceIdentity =>
+        "SELECT current_database() || '@' || COALESCE(host(inet_server_addr()), 'local socket') || ':' || " +
+        "COALESCE(CAST(inet_server_port() AS text), '-'), version()";
+
+    public override string CreateScratchSchema(string schema) => $"CREATE SCHEMA {schema}";
+
+    public override string CreateScratchTable(string schema, BackupTable table) =>
+        $"CREATE TABLE {schema}.{table.Unqualified} (LIKE {table.Table})";
+
+    public override string DropScratchSchema(string schema, IEnumerable<BackupTable> tables) => $"DROP SCHEMA IF EXISTS {schema} CASCADE";
+
+    public override string SelectByKeys(BackupTable table) =>
+        $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
+
+    // ON CONFLICT without a target: the key or any other unique value (a dead letter's action_id) already there.
+    public override string InsertIfAbsent(BackupTable table) =>
+        $"INSERT INTO {table.Table} ({table.ColumnList}) VALUES ({Values(table)}) ON CONFLICT DO NOTHING";
+}
+
+public sealed class SqlServerBackupSql : BackupSql
+{
+    public override IsolationLevel SnapshotIsolation => IsolationLevel.Snapshot;
+
+    public override string StorageTable => "dbo.OrleansStorage";
+
+    public override int MaxParameters => 2000;
+
+    public override string ListBackups =>
+        "SELECT TOP (@limit) backup_id, label, status, actor, created_at, finished_at, schema_version, manifest_sha256, error " +
+        "FROM sonia.backups ORDER BY created_at DESC, backup_id DESC";
+
+    public override string SelectManifest =>
+        "SELECT manifest, manifest_sha256, LOWER(CONVERT(char(64), HASHBYTES('SHA2_256', manifest), 2)) " +
+        "FROM sonia.backups WHERE backup_id = @backup_id";
+
+    public override string SelectDatabaseDigests =>
+        "SELECT name, LOWER(CONVERT(char(64), HASHBYTES('SHA2_256', content), 2)) FROM sonia.backup_artifacts " +
+        "WHERE backup_id = @backup_id ORDER BY name";
+
+    public override string SelectExpired =>
+        "SELECT backup_id FROM sonia.backups WHERE status <> 'running' ORDER BY created_at DESC, backup_id DESC " +
+        "OFFSET @keep ROWS";
+
+    public override string SourceIdentity => "SELECT DB_NAME() + '@' + @@SERVERNAME, @@VERSION";
+
+    public override string CreateScratchSchema(string schema) => $"CREATE SCHEMA {schema}";
+
+    public override string CreateScratchTable(string schema, BackupTable table) =>
+        $"SELECT TOP (0) {table.ColumnList} INTO {schema}.{table.Unqualified} FROM {table.Table}";
+
+    public override string DropScratchSchema(string schema, IEnumerable<BackupTable> tables) =>
+        string.Concat(tables.Select(t => $"DROP TABLE IF EXISTS {schema}.{t.Unqualified}; ")) + $"DROP SCHEMA IF EXISTS {schema};";
+
+    public override string SelectByKeys(BackupTable table) =>
+        $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
+
+    // The range lock (UPDLOCK, HOLDLOCK) makes the check and the insert one atomic step.
+    public override string InsertIfAbsent(BackupTable table) =>
+        $"INSERT INTO {table.Table} ({table.ColumnList}) SELECT {Values(table)} " +
+        $"WHERE NOT EXISTS (SELECT 1 FROM {table.Table} WITH (UPDLOCK, HOLDLOCK) WHERE {table.Key} = @{table.Key}" +
+        (table.Table == "sonia.dead_letters" ? " OR action_id = @action_id" : string.Empty) + ")";
+}

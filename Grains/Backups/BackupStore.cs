@@ -1,0 +1,164 @@
+using System.Data;
+using System.Data.Common;
+using System.Text.Json;
+using Sonia.Grains.Interfaces.Backups;
+using Sonia.Grains.Storage;
+using Sonia.Hosting.Database;
+
+namespace Sonia.Grains.Backups;
+
+/// <summary>Reads stored backups: their rows, artifacts (content streamed, never whole in memory) and verification history.</summary>
+public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeout)
+{
+    private readonly SqlRunner _sql = new(database) { CommandTimeoutSeconds = (int)commandTimeout.TotalSeconds };
+
+    /// <summary>Runs statements with the backups' command timeout.</summary>
+    public SqlRunner Sql => _sql;
+
+    public BackupSql Statements { get; } = BackupSql.For(database.Provider);
+
+    public DatabaseOptions Database => database;
+
+    /// <summary>The backup, its artifacts and verifications; null when there is no row.</summary>
+    public async Task<BackupView?> GetAsync(string backupId, BackupProgress? progress, CancellationToken cancellationToken = default)
+    {
+        BackupView? view = null;
+        await _sql.QueryAsync(Statements.SelectBackup, r => view = Read(r), cancellationToken, ("backup_id", backupId));
+        if (view is null)
+        {
+            return null;
+        }
+
+        var verifications = new List<BackupVerificationEntry>();
+        await _sql.QueryAsync(Statements.SelectVerifications, r => verifications.Add(new BackupVerificationEntry(
+                SqlValues.ReadTime(r, 0), r.GetString(1), r.GetBoolean(2),
+                JsonSerializer.Deserialize<StoredResult>(r.GetString(3), BackupJson.Options)?.Problems ?? [])),
+            cancellationToken, ("backup_id", backupId));
+        return view with
+        {
+            Progress = view.Status == BackupStatuses.Running ? progress : null,
+            Artifacts = await ArtifactsAsync(backupId, cancellationToken),
+            Verifications = verifications,
+        };
+    }
+
+    public async Task<IReadOnlyList<BackupView>> ListAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        var views = new List<BackupView>();
+        await _sql.QueryAsync(Statements.ListBackups, r => views.Add(Read(r)), cancellationToken, ("limit", limit));
+        return views;
+    }
+
+    public async Task<IReadOnlyList<BackupArtifact>> ArtifactsAsync(string backupId, CancellationToken cancellationToken = default)
+    {
+        var artifacts = new List<BackupArtifact>();
+        await _sql.QueryAsync(Statements.SelectArtifacts, r => artifacts.Add(new BackupArtifact(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3).Trim())),
+            cancellationToken, ("backup_id", backupId));
+        return artifacts;
+    }
+
+    /// <summary>Calls <paramref name="read"/> with the artifact's content as a stream; false when there is no such artifact.</summary>
+    public async Task<bool> ReadContentAsync(string backupId, string name, Func<Stream, Task> read, CancellationToken cancellationToken = default)
+    {
+        await using var connection = database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = _sql.Command(connection, null, Statements.SelectContent, [("backup_id", backupId), ("name", name)]);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        await using var content = reader.GetStream(0);
+        await read(content);
+        return true;
+    }
+
+    /// <summary>Every line of an artifact, in order (none when it is absent).</summary>
+    public async IAsyncEnumerable<string> LinesAsync(string backupId, string name,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = _sql.Command(connection, null, Statements.SelectContent, [("backup_id", backupId), ("name", name)]);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            yield break;
+        }
+
+        await using var content = reader.GetStream(0);
+        using var text = new StreamReader(content, System.Text.Encoding.UTF8);
+        while (await text.ReadLineAsync(cancellationToken) is { } line)
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>An artifact's content in chunks of at most <paramref name="size"/> bytes, in order.</summary>
+    public async IAsyncEnumerable<byte[]> ChunksAsync(string backupId, string name, int size,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = _sql.Command(connection, null, Statements.SelectContent, [("backup_id", backupId), ("name", name)]);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            yield break;
+        }
+
+        await using var content = reader.GetStream(0);
+        var buffer = new byte[size];
+        int read;
+        while ((read = await content.ReadAtLeastAsync(buffer, size, throwOnEndOfStream: false, cancellationToken)) > 0)
+        {
+            yield return buffer[..read];
+        }
+    }
+
+    /// <summary>The manifest bytes, the digest stored beside them and the one the database computes now.</summary>
+    public async Task<(byte[]? Manifest, string? Stored, string? Database)> ManifestAsync(string backupId, CancellationToken cancellationToken = default)
+    {
+        (byte[]?, string?, string?) result = default;
+        await _sql.QueryAsync(Statements.SelectManifest, r => result = (
+                r.IsDBNull(0) ? null : r.GetFieldValue<byte[]>(0), SqlValues.ReadNullableString(r, 1)?.Trim(), SqlValues.ReadNullableString(r, 2)?.Trim()),
+            cancellationToken, ("backup_id", backupId));
+        return result;
+    }
+
+    public async Task<Dictionary<string, string>> DatabaseDigestsAsync(string backupId, CancellationToken cancellationToken = default)
+    {
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        await _sql.QueryAsync(Statements.SelectDatabaseDigests, r => digests[r.GetString(0)] = r.GetString(1).Trim(), cancellationToken, ("backup_id", backupId));
+        return digests;
+    }
+
+    public Task RecordVerificationAsync(BackupVerification verification, string actor, CancellationToken cancellationToken = default) =>
+        _sql.ExecuteAsync(Statements.InsertVerification, cancellationToken, ("backup_id", verification.BackupId), ("at", verification.VerifiedAt),
+            ("actor", actor), ("passed", verification.Passed), ("result", JsonSerializer.Serialize(verification, BackupJson.Options)));
+
+    /// <summary>Finished backups beyond the newest <paramref name="keep"/>.</summary>
+    public async Task<IReadOnlyList<string>> ExpiredAsync(int keep, CancellationToken cancellationToken = default)
+    {
+        var ids = new List<string>();
+        await _sql.QueryAsync(Statements.SelectExpired, r => ids.Add(r.GetString(0)), cancellationToken, ("keep", keep));
+        return ids;
+    }
+
+    public async Task<bool> DeleteAsync(string backupId, CancellationToken cancellationToken = default) =>
+        await _sql.ExecuteAsync(Statements.DeleteBackup, cancellationToken, ("backup_id", backupId)) > 0;
+
+    private static BackupView Read(DbDataReader r) => new(
+        r.GetString(0), SqlValues.ReadNullableString(r, 1), r.GetString(2), r.GetString(3), SqlValues.ReadTime(r, 4),
+        SqlValues.ReadNullableTime(r, 5), SqlValues.ReadNullableString(r, 6), SqlValues.ReadNullableString(r, 7)?.Trim(),
+        SqlValues.ReadNullableString(r, 8), null, [], []);
+
+    private sealed record StoredResult(IReadOnlyList<string>? Problems);
+}
+
+/// <summary>The JSON shape verification results are stored in: snake_case, as the API shows them.</summary>
+public static class BackupJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

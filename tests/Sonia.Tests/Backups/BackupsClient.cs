@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Sonia.Hosting.Database;
+using Sonia.Tests.Infrastructure;
+
+namespace Sonia.Tests.Backups;
+
+/// <summary>Takes backups through the gateway and reads what they stored.</summary>
+public sealed class BackupsClient(HttpClient http)
+{
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
+
+    /// <summary>POSTs a backup (202 expected) and waits until it has finished; returns its last view.</summary>
+    public async Task<JsonElement> CreateAsync(string? label = null)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/backups", new { label });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"expected 202, got {(int)response.StatusCode}: {body}");
+        return await WaitAsync(body.GetProperty("backup_id").GetString()!);
+    }
+
+    public async Task<JsonElement> WaitAsync(string backupId) => await Eventually.ResultAsync(
+        () => http.GetFromJsonAsync<JsonElement>($"/v1/backups/{backupId}"), Settle, b => b.GetProperty("status").GetString() != "running");
+
+    public async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
+    {
+        using var response = await http.GetAsync(path);
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, object? body = null)
+    {
+        using var response = await http.PostAsJsonAsync(path, body ?? new { });
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    /// <summary>The stored lines of one artifact, straight from the database.</summary>
+    public static async Task<string[]> LinesAsync(DatabaseOptions database, string backupId, string name)
+    {
+        var content = (byte[]?)await TestSql.ScalarAsync(database,
+            "SELECT content FROM sonia.backup_artifacts WHERE backup_id = @id AND name = @name", ("id", backupId), ("name", name));
+        Assert.NotNull(content);
+        return System.Text.Encoding.UTF8.GetString(content).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static string Text(string line, string column)
+    {
+        using var document = JsonDocument.Parse(line);
+        return document.RootElement.GetProperty(column).ToString();
+    }
+}
