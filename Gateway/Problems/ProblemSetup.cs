@@ -63,7 +63,9 @@ public sealed partial class ClusterUnavailableHandler(IProblemDetailsService pro
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var database = DatabaseUnavailableException.IsCause(exception);
-        if (!database && exception is not (TimeoutException or SiloUnavailableException or OrleansMessageRejectionException))
+        // ConnectionFailedException: the gateway's own silo connection is down (a silo restarting); it retries every second.
+        if (!database && exception is not (TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
+            or Orleans.Runtime.Messaging.ConnectionFailedException))
         {
             return false;
         }
