@@ -4,11 +4,12 @@ using System.Text.Json;
 using Sonia.Hosting.Correlation;
 using Sonia.Tests.Actions;
 using Sonia.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Sonia.Tests.Recovery;
 
 /// <summary>Issue 13: while PostgreSQL is down the gateway answers 503 with Retry-After, never 500, and says not ready.</summary>
-public sealed class DatabaseOutageTests
+public sealed class DatabaseOutageTests(ITestOutputHelper output)
 {
     [Fact]
     [Trait("Category", "Chaos")]
@@ -63,6 +64,7 @@ public sealed class DatabaseOutageTests
         var back = DateTime.UtcNow;
         var after = await Eventually.ResultAsync(() => actions.SubmitAsync("echo", new { n = 1 }), TimeSpan.FromSeconds(30),
             r => r.Status == HttpStatusCode.Accepted);
+        output.WriteLine($"database down: {submissions.Count} submission(s), all 503; first 202 {(DateTime.UtcNow - back).TotalSeconds:0.0} s after it was back");
         Assert.True(DateTime.UtcNow - back < TimeSpan.FromSeconds(5), $"service back only after {(DateTime.UtcNow - back).TotalSeconds:0.0} s");
         ActionsClient.AssertStatus("succeeded", await actions.WaitAsync(after.Body.GetProperty("action_id").GetString()!));
     }

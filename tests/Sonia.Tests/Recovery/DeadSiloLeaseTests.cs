@@ -1,6 +1,7 @@
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Tests.Actions;
 using Sonia.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Sonia.Tests.Recovery;
 
@@ -8,7 +9,7 @@ namespace Sonia.Tests.Recovery;
 /// Issue 13: work owned by a silo that died resumes as soon as membership declares it dead, not when its lease runs
 /// out. Leases here last minutes and the recovery sweep runs every ten, so only the membership path can end it in time.
 /// </summary>
-public sealed class DeadSiloLeaseTests
+public sealed class DeadSiloLeaseTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(45);
 
@@ -66,6 +67,7 @@ public sealed class DeadSiloLeaseTests
             Assert.All(executor.For(id), r => Assert.Equal(key, r.IdempotencyKey));
         }
 
+        output.WriteLine($"{onVictim.Count} action(s) of the killed silo ended {took.TotalSeconds:0.0} s after the kill (leases had {leaseEnds} s left)");
         Assert.True(took < Budget, $"the dead silo's {onVictim.Count} action(s) ended {took.TotalSeconds:0} s after the kill");
         Assert.All(onVictim, id => Assert.Equal(2, executor.For(id).Count));
     }
