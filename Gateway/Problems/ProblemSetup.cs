@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Sonia.Gateway.Correlation;
+using Sonia.Grains.Interfaces.Storage;
 using Sonia.Hosting.Correlation;
 
 namespace Sonia.Gateway.Problems;
@@ -49,7 +50,10 @@ public static class ProblemSetup
     }
 }
 
-/// <summary>Turns "the cluster did not answer" into a 503 problem instead of a bare 500.</summary>
+/// <summary>
+/// Turns "the cluster did not answer" and "the database is unavailable" into a 503 problem with Retry-After instead of
+/// a bare 500; the exception itself goes to the log under the request's correlation id.
+/// </summary>
 public sealed partial class ClusterUnavailableHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableHandler> logger)
     : IExceptionHandler
 {
@@ -58,12 +62,15 @@ public sealed partial class ClusterUnavailableHandler(IProblemDetailsService pro
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (TimeoutException or SiloUnavailableException or OrleansMessageRejectionException))
+        var database = DatabaseUnavailableException.IsCause(exception);
+        // ConnectionFailedException: the gateway's own silo connection is down (a silo restarting); it retries every second.
+        if (!database && exception is not (TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
+            or Orleans.Runtime.Messaging.ConnectionFailedException))
         {
             return false;
         }
 
-        LogUnavailable(logger, exception.GetType().Name, context.Request.Path);
+        LogUnavailable(logger, database ? "database" : "cluster", CorrelationMiddleware.Of(context), context.Request.Path, exception);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -73,12 +80,14 @@ public sealed partial class ClusterUnavailableHandler(IProblemDetailsService pro
             ProblemDetails =
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Cluster unavailable",
-                Detail = "The Sonia cluster did not answer in time; retry shortly.",
+                Title = database ? "Database unavailable" : "Cluster unavailable",
+                Detail = database
+                    ? "The Sonia database did not answer; retry shortly (a submission retried with its idempotency key runs once)."
+                    : "The Sonia cluster did not answer in time; retry shortly.",
             },
         });
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster unavailable ({ErrorType}) while serving {Path}")]
-    private static partial void LogUnavailable(ILogger logger, string errorType, string path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unavailable: the {Component} failed request {CorrelationId} to {Path}; answered 503")]
+    private static partial void LogUnavailable(ILogger logger, string component, string correlationId, string path, Exception exception);
 }

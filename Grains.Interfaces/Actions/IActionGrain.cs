@@ -56,7 +56,7 @@ public interface IActionQueryGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<ActionView>> ListAsync(ActionQuery query);
 }
 
-/// <summary>Finds unfinished actions nobody is working on (their owner's lease ran out) and resumes them.</summary>
+/// <summary>Finds unfinished actions nobody is working on (their owner died or its lease ran out) and resumes them.</summary>
 [Alias("sonia.action-recovery")]
 public interface IActionRecoveryGrain : IGrainWithStringKey
 {
@@ -69,4 +69,11 @@ public interface IActionRecoveryGrain : IGrainWithStringKey
     /// <summary>Runs one sweep now; returns how many actions were resumed.</summary>
     [Alias("sweep")]
     Task<int> SweepAsync();
+
+    /// <summary>
+    /// Resumes now every unfinished action whose lease names a silo instance membership no longer counts alive (declared
+    /// dead, gone from the table, or an earlier incarnation of a restarted silo); returns how many were resumed.
+    /// </summary>
+    [Alias("resume-orphans")]
+    Task<int> ResumeOrphansAsync();
 }

@@ -17,8 +17,9 @@ namespace Sonia.Grains.Actions;
 /// <inheritdoc cref="IActionGrain"/>
 /// <remarks>
 /// The row in <c>sonia.actions</c> is the state: every transition is committed (with its audit rows) before it
-/// is acted on or answered. Attempts run on a grain timer; if the silo dies, the action's lease runs out and
-/// the reminder-driven <see cref="ActionRecoveryGrain"/> resumes it elsewhere with the same idempotency key.
+/// is acted on or answered. Attempts run on a grain timer; if the silo dies, <see cref="ActionRecoveryGrain"/> resumes
+/// the action elsewhere with the same idempotency key as soon as membership declares the lease's owner dead (or, at
+/// the latest, when the lease runs out).
 /// </remarks>
 public sealed partial class ActionGrain(
     ActionLedger ledger,
@@ -27,6 +28,7 @@ public sealed partial class ActionGrain(
     ExecutorRouter executors,
     ICircuitBreakers breakers,
     [FromKeyedServices(ActionClock.Key)] TimeProvider time,
+    ILocalSiloDetails silo,
     ILogger<ActionGrain> logger) : Grain, IActionGrain
 {
     private const string System = "system";
@@ -182,6 +184,12 @@ public sealed partial class ActionGrain(
     /// <param name="refuseWhenBusy">A client's submission: refused when the ledger is saturated, dropped once cancelled.</param>
     private async Task WriteAsync(LedgerChange change, bool refuseWhenBusy = false, CancellationToken cancellationToken = default)
     {
+        // A lease names this silo instance: when membership declares it dead, the recovery grain resumes the action at once.
+        if (change.Action is { LeaseUntil: not null } leased)
+        {
+            change = change with { Action = leased with { LeaseOwner = silo.SiloAddress.ToParsableString() } };
+        }
+
         if (refuseWhenBusy)
         {
             await ledger.WriteNewAsync(change, cancellationToken);

@@ -8,13 +8,16 @@ namespace Sonia.Grains.Actions;
 /// <inheritdoc cref="IActionRecoveryGrain"/>
 /// <remarks>
 /// One reminder for the cluster instead of one per action: a per-action reminder would cost two commits per
-/// action (register, unregister) that the ledger cannot batch. An action's lease says when its owner next
-/// writes; a lease that ran out means its silo is gone, and the sweep resumes it with the same idempotency key.
+/// action (register, unregister) that the ledger cannot batch. An action's lease names the silo instance that holds
+/// it and says when that owner next writes. <see cref="DeadSiloWatcher"/> calls <see cref="ResumeOrphansAsync"/> as
+/// soon as membership declares a silo dead; a lease that ran out is the backstop the sweep still catches.
+/// Resuming is always safe: an action grain is a single activation, and one that is still running ignores it.
 /// </remarks>
 public sealed partial class ActionRecoveryGrain(
     ActionReader reader,
     Sonia.Grains.Retention.RetentionPurger purger,
     ActionsOptions options,
+    IClusterMembershipService membership,
     TimeProvider time,
     ILogger<ActionRecoveryGrain> logger) : Grain, IActionRecoveryGrain, IRemindable
 {
@@ -26,17 +29,35 @@ public sealed partial class ActionRecoveryGrain(
         await this.RegisterOrUpdateReminder(ReminderName, options.RecoveryInterval, options.RecoveryInterval);
     }
 
+    public async Task<int> ResumeOrphansAsync()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        var resumed = 0;
+        foreach (var owner in await reader.LeaseOwnersAsync())
+        {
+            if (SiloLiveness.IsGone(owner, snapshot))
+            {
+                var ids = await reader.LeasedByAsync(owner, SweepLimit);
+                await ResumeAllAsync(ids);
+                LogOrphansResumed(logger, ids.Count, owner);
+                resumed += ids.Count;
+            }
+        }
+
+        return resumed;
+    }
+
     public async Task<int> SweepAsync()
     {
         var ids = await reader.RecoverableAsync(time.GetUtcNow(), SweepLimit);
-        foreach (var chunk in ids.Chunk(16))
-        {
-            await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IActionGrain>(id).ResumeAsync()));
-        }
+        await ResumeAllAsync(ids);
         if (ids.Count > 0)
         {
             LogResumed(logger, ids.Count);
         }
+
+        // A watcher's call that failed (the database was down when membership changed) is made good here.
+        await ResumeOrphansAsync();
 
         // Retention rides on the same reminder: off the request path, in bounded batches, after the resumes.
         try
@@ -55,6 +76,14 @@ public sealed partial class ActionRecoveryGrain(
         return ids.Count;
     }
 
+    private async Task ResumeAllAsync(IReadOnlyList<string> ids)
+    {
+        foreach (var chunk in ids.Chunk(16))
+        {
+            await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IActionGrain>(id).ResumeAsync()));
+        }
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == ReminderName)
@@ -69,6 +98,9 @@ public sealed partial class ActionRecoveryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention purge failed; the next sweep tries again")]
     private static partial void LogPurgeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Resumed {Count} unfinished action(s) leased by silo {Owner}, which is no longer alive")]
+    private static partial void LogOrphansResumed(ILogger logger, int count, string owner);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery sweep resumed {Count} unfinished action(s)")]
     private static partial void LogResumed(ILogger logger, int count);

@@ -25,6 +25,7 @@ public static class ActionServiceCollectionExtensions
         services.AddHttpClient();
         services.AddSingleton(sp => new ExecutorRouter(actions, database, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ActionRecoveryStarter>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeadSiloWatcher>();
         return services;
     }
 }

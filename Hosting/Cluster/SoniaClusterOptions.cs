@@ -28,13 +28,19 @@ public sealed class SoniaClusterOptions : IValidatableObject
     [Required]
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>How often a gateway client re-reads the list of live silos, in seconds.</summary>
+    /// <summary>
+    /// How often a gateway client re-reads the list of live silos, in seconds; also how long it shuns a gateway whose
+    /// connection failed, so a restarted silo is used again at most this long after it is back (one small query each time).
+    /// </summary>
     [Range(1, 3600)]
-    public int GatewayListRefreshSeconds { get; set; } = 10;
+    public int GatewayListRefreshSeconds { get; set; } = 2;
 
-    /// <summary>How long a silo may miss liveness probes before the cluster declares it dead, in seconds.</summary>
+    /// <summary>
+    /// The liveness probe timeout, in seconds: a silo that misses 3 probes in a row is declared dead (about 3× this), and
+    /// its work moves. Shorter finds a dead silo sooner but may declare dead one that only stalled (a long GC pause).
+    /// </summary>
     [Range(1, 600)]
-    public int ProbeTimeoutSeconds { get; set; } = 5;
+    public int ProbeTimeoutSeconds { get; set; } = 2;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -55,6 +55,9 @@ public static class SoniaSiloBuilderExtensions
         silo.AddOutgoingGrainCallFilter<CorrelationOutgoingFilter>();
         silo.AddActivityPropagation();
 
+        // Recovery (issue 13): a database outage is a 503 at the gateway, not a 500.
+        silo.AddIncomingGrainCallFilter<DatabaseUnavailableFilter>();
+
         silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         silo.Services.AddSingleton<DatabaseProbe>();
         silo.Services.AddSingleton(OptionsValidation.BindValidated(configuration, HealthOptions.SectionName, new HealthOptionsValidator()));

@@ -91,6 +91,7 @@ public sealed partial class ActionLedger
             ["expires_at"] = SqlValues.Time(a.ExpiresAt),
             ["next_attempt_at"] = SqlValues.Time(a.NextAttemptAt),
             ["lease_until"] = SqlValues.Time(a.LeaseUntil),
+            ["lease_owner"] = a.LeaseUntil is null ? null : a.LeaseOwner,
             ["version"] = a.Version,
         };
 

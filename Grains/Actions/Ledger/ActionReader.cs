@@ -53,6 +53,22 @@ public sealed class ActionReader(DatabaseOptions database)
         return ids;
     }
 
+    /// <summary>The silo instances holding leases of unfinished actions.</summary>
+    public async Task<IReadOnlyList<string>> LeaseOwnersAsync(CancellationToken cancellationToken = default)
+    {
+        var owners = new List<string>();
+        await QueryAsync(_sql.SelectLeaseOwners, r => owners.Add(r.GetString(0)), cancellationToken);
+        return owners;
+    }
+
+    /// <summary>Ids of unfinished actions leased by <paramref name="owner"/>.</summary>
+    public async Task<IReadOnlyList<string>> LeasedByAsync(string owner, int limit, CancellationToken cancellationToken = default)
+    {
+        var ids = new List<string>();
+        await QueryAsync(_sql.SelectLeasedBy, r => ids.Add(r.GetString(0)), cancellationToken, ("lease_owner", owner), ("limit", limit));
+        return ids;
+    }
+
     private async Task<ActionRecord?> SingleAsync(string sql, (string Name, object? Value) parameter, CancellationToken cancellationToken)
     {
         ActionRecord? found = null;
@@ -88,5 +104,6 @@ public sealed class ActionReader(DatabaseOptions database)
         LeaseUntil = SqlValues.ReadNullableTime(r, 20),
         Version = r.GetInt32(21),
         SubmittedBy = SqlValues.ReadNullableString(r, 22),
+        LeaseOwner = SqlValues.ReadNullableString(r, 23),
     };
 }

@@ -27,6 +27,9 @@ public sealed record ActionRecord
     public DateTimeOffset? NextAttemptAt { get; init; }
     public DateTimeOffset? LeaseUntil { get; init; }
 
+    /// <summary>The silo instance (address:port@generation) whose timer holds the lease; its death frees the action at once.</summary>
+    public string? LeaseOwner { get; init; }
+
     /// <summary>The key (actor) that submitted or replayed the action: four-eyes and a client's own-actions view use it.</summary>
     public string? SubmittedBy { get; init; }
 

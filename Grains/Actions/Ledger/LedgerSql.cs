@@ -8,7 +8,7 @@ public abstract class LedgerSql
     public const string ActionColumns =
         "action_id, session_id, tool, args, args_hash, request_hash, idempotency_key, status, requires_confirmation, attempts, " +
         "failure_class, error, result, correlation_id, replay_of, dlq_id, created_at, updated_at, expires_at, next_attempt_at, lease_until, version, " +
-        "submitted_by";
+        "submitted_by, lease_owner";
 
     public static LedgerSql For(DatabaseProvider provider) => provider switch
     {
@@ -20,12 +20,12 @@ public abstract class LedgerSql
     public string InsertAction =>
         $"INSERT INTO sonia.actions ({ActionColumns}) VALUES (@action_id, @session_id, @tool, @args, @args_hash, @request_hash, " +
         "@idempotency_key, @status, @requires_confirmation, @attempts, @failure_class, @error, @result, @correlation_id, @replay_of, " +
-        "@dlq_id, @created_at, @updated_at, @expires_at, @next_attempt_at, @lease_until, @version, @submitted_by)";
+        "@dlq_id, @created_at, @updated_at, @expires_at, @next_attempt_at, @lease_until, @version, @submitted_by, @lease_owner)";
 
     public string UpdateAction =>
         "UPDATE sonia.actions SET status = @status, attempts = @attempts, failure_class = @failure_class, error = @error, " +
         "result = @result, dlq_id = @dlq_id, updated_at = @updated_at, expires_at = @expires_at, next_attempt_at = @next_attempt_at, " +
-        "lease_until = @lease_until, version = @version WHERE action_id = @action_id AND version = @expected_version";
+        "lease_until = @lease_until, lease_owner = @lease_owner, version = @version WHERE action_id = @action_id AND version = @expected_version";
 
     public string InsertAudit =>
         "INSERT INTO sonia.action_audit (action_id, from_status, to_status, at, actor, correlation_id, detail) " +
@@ -54,6 +54,13 @@ public abstract class LedgerSql
 
     /// <summary>Unfinished actions whose lease ran out, and confirmations past their deadline.</summary>
     public abstract string SelectRecoverable { get; }
+
+    /// <summary>The silo instances that hold leases of unfinished actions.</summary>
+    public string SelectLeaseOwners =>
+        "SELECT DISTINCT lease_owner FROM sonia.actions WHERE lease_owner IS NOT NULL AND status IN ('queued', 'executing', 'approved')";
+
+    /// <summary>Unfinished actions leased by one silo instance (one that membership says is dead).</summary>
+    public abstract string SelectLeasedBy { get; }
 
     /// <summary>Records an idempotency key for the built-in executor; one row affected means "first time".</summary>
     public abstract string ClaimExecution { get; }
@@ -89,7 +96,7 @@ public abstract class LedgerSql
     public IEnumerable<string> All() =>
     [
         InsertAction, UpdateAction, InsertAudit, UpsertAttempt, InsertDeadLetter, SelectAction, SelectSubmission, SelectAudit,
-        SelectAttempts, ListActions, SelectRecoverable, ClaimExecution, SelectExecution, UpdateExecutionResult, InsertMemory, DeleteMemory,
+        SelectAttempts, ListActions, SelectRecoverable, SelectLeaseOwners, SelectLeasedBy, ClaimExecution, SelectExecution, UpdateExecutionResult, InsertMemory, DeleteMemory,
         SelectDeadLetter, ListDeadLetters, CountUnresolvedDeadLetters, ResolveDeadLetter,
     ];
 }
@@ -110,6 +117,10 @@ public sealed class PostgreSqlLedgerSql : LedgerSql
     public override string SelectRecoverable =>
         "SELECT action_id FROM sonia.actions WHERE (status IN ('queued', 'executing', 'approved') AND lease_until < @now) " +
         "OR (status = 'awaiting_confirmation' AND expires_at <= @now) ORDER BY updated_at LIMIT @limit";
+
+    public override string SelectLeasedBy =>
+        "SELECT action_id FROM sonia.actions WHERE lease_owner = @lease_owner AND status IN ('queued', 'executing', 'approved') " +
+        "ORDER BY updated_at LIMIT @limit";
 
     public override string ListDeadLetters =>
         $"SELECT {DeadLetterColumns} FROM sonia.dead_letters WHERE (@status::varchar IS NULL OR status = @status) " +
@@ -142,6 +153,10 @@ public sealed class SqlServerLedgerSql : LedgerSql
     public override string SelectRecoverable =>
         "SELECT TOP (@limit) action_id FROM sonia.actions WHERE (status IN ('queued', 'executing', 'approved') AND lease_until < @now) " +
         "OR (status = 'awaiting_confirmation' AND expires_at <= @now) ORDER BY updated_at";
+
+    public override string SelectLeasedBy =>
+        "SELECT TOP (@limit) action_id FROM sonia.actions WHERE lease_owner = @lease_owner AND status IN ('queued', 'executing', 'approved') " +
+        "ORDER BY updated_at";
 
     public override string ClaimExecution =>
         "INSERT INTO sonia.executions (idempotency_key, action_id, tool, result, executed_at) " +

@@ -8,6 +8,7 @@ namespace Sonia.Tests.Actions;
 public sealed class ActionCrashTests(KillableClusterFixture fixture) : IClassFixture<KillableClusterFixture>
 {
     [Fact]
+    [Trait("Category", "Chaos")]
     public async Task SiloKilledDuringExecution_ActionStillEnds_AndTheSideEffectRanOnce()
     {
         var actions = new ActionsClient(fixture.Http);

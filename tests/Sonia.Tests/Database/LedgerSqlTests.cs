@@ -20,12 +20,12 @@ public sealed partial class LedgerSqlTests
         [
             "action_id", "session_id", "tool", "args", "args_hash", "request_hash", "idempotency_key", "status", "requires_confirmation",
             "attempts", "failure_class", "error", "result", "correlation_id", "replay_of", "dlq_id", "created_at", "updated_at",
-            "expires_at", "next_attempt_at", "lease_until", "version", "submitted_by",
+            "expires_at", "next_attempt_at", "lease_until", "version", "submitted_by", "lease_owner",
         ],
         [nameof(LedgerSql.UpdateAction)] =
         [
             "status", "attempts", "failure_class", "error", "result", "dlq_id", "updated_at", "expires_at", "next_attempt_at",
-            "lease_until", "version", "action_id", "expected_version",
+            "lease_until", "lease_owner", "version", "action_id", "expected_version",
         ],
         [nameof(LedgerSql.InsertAudit)] = ["action_id", "from_status", "to_status", "at", "actor", "correlation_id", "detail"],
         [nameof(LedgerSql.UpsertAttempt)] =
@@ -41,6 +41,8 @@ public sealed partial class LedgerSqlTests
         [nameof(LedgerSql.SelectAttempts)] = ["action_id"],
         [nameof(LedgerSql.ListActions)] = ["status", "session_id", "submitted_by", "limit"],
         [nameof(LedgerSql.SelectRecoverable)] = ["now", "limit"],
+        [nameof(LedgerSql.SelectLeaseOwners)] = [],
+        [nameof(LedgerSql.SelectLeasedBy)] = ["lease_owner", "limit"],
         [nameof(LedgerSql.ClaimExecution)] = ["idempotency_key", "action_id", "tool", "executed_at"],
         [nameof(LedgerSql.SelectExecution)] = ["idempotency_key"],
         [nameof(LedgerSql.UpdateExecutionResult)] = ["result", "idempotency_key"],

@@ -11,13 +11,16 @@ namespace Sonia.Tests.Infrastructure;
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
 
-    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory)
+    private readonly string? _serverOptions;
+
+    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory, string? serverOptions = null)
     {
         AdminConnectionString = adminConnectionString;
         DataDirectory = dataDirectory;
         BinDirectory = binDirectory;
+        _serverOptions = serverOptions;
     }
 
     public string AdminConnectionString { get; }
@@ -28,6 +31,34 @@ public sealed class PostgresServer
     public string? BinDirectory { get; }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>
+    /// A server of its own, for a test that stops and starts it (never the shared one, which every other test uses).
+    /// Needs local binaries even when <c>SONIA_TEST_POSTGRES</c> names an external server.
+    /// </summary>
+    public static Task<PostgresServer> StartDedicatedAsync() => StartLocalAsync();
+
+    /// <summary>Stops a server this run started, as a crash would (immediate mode: no checkpoint, connections cut).</summary>
+    public async Task StopImmediatelyAsync()
+    {
+        await Check(Shell.RunAsPostgresAsync(Path.Combine(Local().Bin, "pg_ctl"), "-D", Local().Dir, "-m", "immediate", "-w", "stop"));
+        IsStopped = true;
+    }
+
+    /// <summary>True between <see cref="StopImmediatelyAsync"/> and <see cref="RestartAsync"/>.</summary>
+    public bool IsStopped { get; private set; }
+
+    /// <summary>Starts again a server that <see cref="StopImmediatelyAsync"/> stopped, on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        await Check(Shell.RunAsPostgresAsync(
+            Path.Combine(Local().Bin, "pg_ctl"), "-D", Local().Dir, "-l", Path.Combine(Local().Dir, "server.log"), "-w", "-t", "60", "-o", _serverOptions!, "start"));
+        IsStopped = false;
+    }
+
+    private (string Bin, string Dir) Local() => BinDirectory is { } bin && DataDirectory is { } dir && _serverOptions is not null
+        ? (bin, dir)
+        : throw new InvalidOperationException("only a server this test run started can be stopped and started");
 
     /// <summary>A new empty database; <paramref name="migrate"/> applies Sonia's migrations to it.</summary>
     public async Task<DatabaseOptions> CreateDatabaseAsync(string purpose, bool migrate = true)
@@ -50,13 +81,13 @@ public sealed class PostgresServer
         return options;
     }
 
-    private static async Task<PostgresServer> StartAsync()
-    {
-        if (Environment.GetEnvironmentVariable("SONIA_TEST_POSTGRES") is { Length: > 0 } external)
-        {
-            return new PostgresServer(external, null, null);
-        }
+    private static async Task<PostgresServer> StartSharedAsync() =>
+        Environment.GetEnvironmentVariable("SONIA_TEST_POSTGRES") is { Length: > 0 } external
+            ? new PostgresServer(external, null, null)
+            : await StartLocalAsync();
 
+    private static async Task<PostgresServer> StartLocalAsync()
+    {
         var bin = FindBinaries();
         var dir = Path.Combine(Path.GetTempPath(), $"sonia-test-pg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
@@ -85,7 +116,7 @@ public sealed class PostgresServer
         };
 
         var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=20";
-        return new PostgresServer(admin, dir, bin);
+        return new PostgresServer(admin, dir, bin, serverOptions);
     }
 
     private static string FindBinaries()
