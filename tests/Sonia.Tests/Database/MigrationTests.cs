@@ -22,8 +22,8 @@ public sealed class MigrationTests
         Assert.Contains(applied, s => s.EndsWith("0004_retention.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0005_auth.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0006_operator_audit.sql", StringComparison.Ordinal));
-        Assert.Contains(applied, s => s.EndsWith("0008_diagnostics.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0007_backups.sql", StringComparison.Ordinal));
+        Assert.Contains(applied, s => s.EndsWith("0008_diagnostics.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0009_recovery.sql", StringComparison.Ordinal));
         Assert.Empty(migrator.PendingScripts());
     }
