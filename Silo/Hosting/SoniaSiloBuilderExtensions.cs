@@ -10,6 +10,7 @@ using Sonia.Grains.Correlation;
 using Sonia.Grains.Health;
 using Sonia.Grains.Retention;
 using Sonia.Grains.Storage;
+using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
 
@@ -61,6 +62,7 @@ public static class SoniaSiloBuilderExtensions
         silo.Services.AddSoniaActions(configuration, actions, database);
         silo.Services.AddSoniaRetention(configuration, database);
         silo.Services.AddSingleton(sp => new OperatorAuditLog(database, sp.GetRequiredService<TimeProvider>()));
+        silo.Services.AddSoniaMetrics(configuration);
 
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));
