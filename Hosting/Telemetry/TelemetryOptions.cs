@@ -33,7 +33,8 @@ public sealed class TelemetryOptions : IValidatableObject
             || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
         {
             yield return new ValidationResult(
-                $"must be an http:// URL with a path, such as http://127.0.0.1:9464/metrics (got '{PrometheusUrl}')", [nameof(PrometheusUrl)]);
+                $"{SectionName}:{nameof(PrometheusUrl)} must be an http:// URL with a path, such as http://127.0.0.1:9464/metrics "
+                + $"(got '{PrometheusUrl}')", [nameof(PrometheusUrl)]);
         }
     }
 }
