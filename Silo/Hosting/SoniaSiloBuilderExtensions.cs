@@ -50,9 +50,10 @@ public static class SoniaSiloBuilderExtensions
         });
 
         silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds));
+        // Activity propagation first: its span is then current when the correlation filter tags it with the correlation id.
+        silo.AddActivityPropagation();
         silo.AddIncomingGrainCallFilter<CorrelationIncomingFilter>();
         silo.AddOutgoingGrainCallFilter<CorrelationOutgoingFilter>();
-        silo.AddActivityPropagation();
 
         silo.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         silo.Services.AddSingleton<DatabaseProbe>();

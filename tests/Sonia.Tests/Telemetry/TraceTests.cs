@@ -40,7 +40,7 @@ public sealed class TraceTests(SoniaClusterFixture fixture)
             Assert.Equal(ActivityKind.Server, gateway.Kind);
             Assert.Equal(gateway.TraceId, executorTrace);
             var trace = spans.Snapshot().Where(s => s.TraceId == gateway.TraceId).ToList();
-            Assert.Contains(trace, s => s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal));
+            Assert.Contains(trace, s => s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && Tagged(s, correlationId));
             var run = Assert.Single(trace, s => s.OperationName == "sonia.action.run" && (string?)s.GetTagItem("sonia.action_id") == id);
             Assert.True(Tagged(run, correlationId), "the action's run span carries the correlation id");
             Assert.Contains(trace, s => s.Kind == ActivityKind.Client && s.Source.Name == "System.Net.Http" && s.ParentSpanId == run.SpanId);
