@@ -52,7 +52,7 @@ public sealed partial class ActionGrain(
     /// <summary>The one read of the row in this activation; a fresh action id (a submission) skips it.</summary>
     private Task? _loading;
 
-    /// <summary>The trace context of the call that first scheduled work here: timer runs are its children (one trace per request).</summary>
+    /// <summary>The trace context of the call that first scheduled work here: the timer runs become its children.</summary>
     private string? _traceParent;
 
     /// <summary>The current state of the action, or null when there is none.</summary>

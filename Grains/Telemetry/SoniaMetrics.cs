@@ -20,7 +20,11 @@ public static class SoniaMetrics
 
     private static readonly Histogram<double> ActionDuration = Meter.CreateHistogram(
         "sonia.action.duration", "s", "Time from submission to the terminal state, by tool and outcome", tags: null,
-        new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] });
+        new InstrumentAdvice<double>
+        {
+            // Seconds, not the SDK's default (milliseconds-shaped) buckets; up to an hour for confirmations and breaker waits.
+            HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+        });
 
     private static readonly Histogram<int> LedgerBatchSize = Meter.CreateHistogram(
         "sonia.ledger.batch.size", "{change}", "Action changes committed together in one ledger transaction", tags: null,
@@ -64,7 +68,8 @@ public static class SoniaMetrics
     public static void LedgerBatch(int changes) => LedgerBatchSize.Record(changes);
 
     public static void BreakerMoved(string breaker, BreakerState to) =>
-        BreakerTransitions.Add(1, new KeyValuePair<string, object?>("breaker", breaker), new KeyValuePair<string, object?>("to", StateName(to)));
+        BreakerTransitions.Add(1,
+            new KeyValuePair<string, object?>("breaker", breaker), new KeyValuePair<string, object?>("to", StateName(to)));
 
     public static void ReplayRecord(string outcome) => ReplayRecords.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

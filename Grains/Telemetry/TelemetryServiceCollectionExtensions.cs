@@ -11,7 +11,8 @@ public static class TelemetryServiceCollectionExtensions
     /// <summary>Binds and validates <see cref="TelemetryOptions"/> now, so a bad listener URL stops start-up.</summary>
     public static IServiceCollection AddSoniaMetrics(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(OptionsValidation.BindValidated(configuration, TelemetryOptions.SectionName, new TelemetryOptionsValidator()));
+        services.AddSingleton(
+            OptionsValidation.BindValidated(configuration, TelemetryOptions.SectionName, new TelemetryOptionsValidator()));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MetricSources>();
         return services;
     }

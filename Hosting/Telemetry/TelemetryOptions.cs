@@ -17,7 +17,7 @@ public sealed class TelemetryOptions : IValidatableObject
     /// <summary><see cref="PrometheusUrl"/> parsed, or null when it is empty or no absolute URL.</summary>
     public Uri? PrometheusUri => Uri.TryCreate(PrometheusUrl, UriKind.Absolute, out var uri) ? uri : null;
 
-    /// <summary>The dead-letter depth gauge answers from counts at most this old; a read past it refreshes them in the background.</summary>
+    /// <summary>The dead-letter depth gauge answers from counts at most this old; a later read refreshes them off its thread.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan DeadLetterCountMaxAge { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -37,7 +37,8 @@ public sealed class UpDownScriptTests
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "logs"), "silo-*.jsonl"));
 
             // Issue 11: the silo serves its own metrics where up.sh said, Sonia's gauges among them.
-            var siloMetrics = Sonia.Tests.Telemetry.PrometheusText.Parse(await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics"));
+            var siloMetrics = Sonia.Tests.Telemetry.PrometheusText.Parse(
+                await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics"));
             Assert.Equal("gauge", siloMetrics.Types["sonia_ledger_queue_depth"]);
 
             // ADO.NET membership (issue 9, item 1): the silo is an Active row that a second silo would find and join.

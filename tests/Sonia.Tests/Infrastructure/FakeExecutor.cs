@@ -119,7 +119,8 @@ public sealed class FakeExecutor : IAsyncDisposable
         await context.Response.WriteAsync(json);
     }
 
-    public sealed record Received(string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body, string Authorization)
+    public sealed record Received(
+        string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body, string Authorization)
     {
         /// <summary>The W3C <c>traceparent</c> header the request came with (empty when none).</summary>
         public string TraceParent { get; init; } = "";

@@ -29,11 +29,10 @@ public sealed class MetricsEndpointTests(SoniaClusterFixture fixture)
         ActionsClient.AssertStatus(ActionStatuses.Succeeded, await _actions.WaitAsync(id));
 
         var after = await Eventually.ResultAsync(() => ScrapeAsync(fixture.Http), Scraped,
-            m => m.Sum("sonia_actions_total", ("tool", Tool), succeeded) > before.Sum("sonia_actions_total", ("tool", Tool), succeeded));
-        Assert.Equal(1, after.Sum("sonia_actions_total", ("tool", Tool), succeeded) - before.Sum("sonia_actions_total", ("tool", Tool), succeeded));
-        Assert.Equal(1, after.Sum("sonia_action_duration_seconds_count", ("tool", Tool), succeeded)
-            - before.Sum("sonia_action_duration_seconds_count", ("tool", Tool), succeeded));
-        Assert.True(after.Sum("sonia_action_duration_seconds_sum", ("tool", Tool)) > before.Sum("sonia_action_duration_seconds_sum", ("tool", Tool)));
+            m => Delta(before, m, "sonia_actions_total", ("tool", Tool), succeeded) > 0);
+        Assert.Equal(1, Delta(before, after, "sonia_actions_total", ("tool", Tool), succeeded));
+        Assert.Equal(1, Delta(before, after, "sonia_action_duration_seconds_count", ("tool", Tool), succeeded));
+        Assert.True(Delta(before, after, "sonia_action_duration_seconds_sum", ("tool", Tool)) > 0);
 
         // Its accept, attempt start and success went through the ledger, in one batch or more.
         Assert.True(after.Sum("sonia_ledger_batch_size_count") > before.Sum("sonia_ledger_batch_size_count"));
@@ -58,8 +57,10 @@ public sealed class MetricsEndpointTests(SoniaClusterFixture fixture)
         var executorErrors = ("failure_class", FailureClasses.ExecutorError);
 
         // Answered from counts refreshed off the scrape: a later scrape sees the new record.
-        var counted = await Eventually.ResultAsync(() => ScrapeAsync(fixture.Http), Scraped, m => m.Sum("sonia_dlq_depth", executorErrors) >= 1);
-        Assert.All(FailureClasses.All, c => Assert.Contains(counted.Samples, s => s.Name == "sonia_dlq_depth" && s.Labels["failure_class"] == c));
+        var counted = await Eventually.ResultAsync(() => ScrapeAsync(fixture.Http), Scraped,
+            m => m.Sum("sonia_dlq_depth", executorErrors) >= 1);
+        Assert.All(FailureClasses.All,
+            c => Assert.Contains(counted.Samples, s => s.Name == "sonia_dlq_depth" && s.Labels["failure_class"] == c));
 
         var before = counted.Sum("sonia_replay_records_total", ("outcome", "replayed"));
         var (status, _) = await _actions.PostAsync("/v1/dlq/replay", new { ids = new[] { dlqId }, dry_run = false, max_per_second = 100 });
@@ -79,12 +80,9 @@ public sealed class MetricsEndpointTests(SoniaClusterFixture fixture)
         await _actions.PostAsync($"/v1/breakers/{breaker}/reset", new { reason = "metrics test" });
 
         var after = await Eventually.ResultAsync(() => ScrapeAsync(fixture.Http), Scraped,
-            m => m.Sum("sonia_breaker_transitions_total", ("breaker", breaker), ("to", "closed"))
-                > before.Sum("sonia_breaker_transitions_total", ("breaker", breaker), ("to", "closed")));
-        Assert.Equal(1, after.Sum("sonia_breaker_transitions_total", ("breaker", breaker), ("to", "isolated"))
-            - before.Sum("sonia_breaker_transitions_total", ("breaker", breaker), ("to", "isolated")));
-        Assert.Equal(1, after.Sum("sonia_breaker_transitions_total", ("breaker", breaker), ("to", "closed"))
-            - before.Sum("sonia_breaker_transitions_total", ("breaker", breaker), ("to", "closed")));
+            m => Delta(before, m, "sonia_breaker_transitions_total", ("breaker", breaker), ("to", "closed")) > 0);
+        Assert.Equal(1, Delta(before, after, "sonia_breaker_transitions_total", ("breaker", breaker), ("to", "isolated")));
+        Assert.Equal(1, Delta(before, after, "sonia_breaker_transitions_total", ("breaker", breaker), ("to", "closed")));
     }
 
     [Fact]
@@ -104,6 +102,9 @@ public sealed class MetricsEndpointTests(SoniaClusterFixture fixture)
         Assert.True(scraped.Sum("http_server_request_duration_seconds_count", ("http_response_status_code", "401")) >= 1,
             "the refused scrape is in ASP.NET Core's request duration");
     }
+
+    private static double Delta(PrometheusText before, PrometheusText after, string name, params (string, string)[] labels) =>
+        after.Sum(name, labels) - before.Sum(name, labels);
 
     private static async Task<PrometheusText> ScrapeAsync(HttpClient http)
     {

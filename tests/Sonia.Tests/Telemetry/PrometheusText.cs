@@ -84,7 +84,8 @@ public sealed partial class PrometheusText
         var name = match.Groups["name"].Value;
         var labels = Labels(match.Groups["labels"].Value);
         Require(Family(name) is not null, "a sample of no typed family");
-        Require(series.Add(name + "{" + string.Join(',', labels.OrderBy(l => l.Key, StringComparer.Ordinal)) + "}"), "a series given twice");
+        var key = name + "{" + string.Join(',', labels.OrderBy(l => l.Key, StringComparer.Ordinal)) + "}";
+        Require(series.Add(key), "a series given twice");
         _samples.Add(new Sample(name, labels, Number(match.Groups["value"].Value)));
     }
 
@@ -184,7 +185,12 @@ public sealed partial class PrometheusText
     [GeneratedRegex("[a-zA-Z_][a-zA-Z0-9_]*", RegexOptions.CultureInvariant)]
     private static partial Regex LabelName();
 
-    [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?<labels>(?:[^"}]|"(?:[^"\\]|\\.)*")*)\})? (?<value>NaN|[+-]Inf|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?: -?\d+)?$""",
-        RegexOptions.CultureInvariant)]
+    // A name, optional {labels} (a quoted value may hold '}'), one space, the value, optionally a space and a timestamp.
+    [GeneratedRegex("""
+        ^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)
+        (?:\{(?<labels>(?:[^"}]|"(?:[^"\\]|\\.)*")*)\})?
+        [ ](?<value>NaN|[+-]Inf|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+        (?:[ ]-?\d+)?$
+        """, RegexOptions.CultureInvariant | RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex SampleLine();
 }

@@ -9,7 +9,7 @@ using Sonia.Tests.Infrastructure;
 
 namespace Sonia.Tests.Telemetry;
 
-/// <summary>Issue 11: a silo serves its own metrics on <c>Sonia:Telemetry:PrometheusUrl</c>, configured as the silo process configures it.</summary>
+/// <summary>Issue 11: a silo serves its own metrics on <c>Sonia:Telemetry:PrometheusUrl</c>, set up as the silo process does.</summary>
 public sealed class SiloMetricsListenerTests
 {
     [Fact]
@@ -26,8 +26,8 @@ public sealed class SiloMetricsListenerTests
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
             // Each scrape is itself an HttpClient request: a later scrape shows the HttpClient meter.
-            var scraped = await Eventually.ResultAsync(async () => PrometheusText.Parse(await http.GetStringAsync(url)), TimeSpan.FromSeconds(15),
-                m => m.Types.ContainsKey("http_client_request_duration_seconds"));
+            var scraped = await Eventually.ResultAsync(async () => PrometheusText.Parse(await http.GetStringAsync(url)),
+                TimeSpan.FromSeconds(15), m => m.Types.ContainsKey("http_client_request_duration_seconds"));
 
             Assert.Contains(scraped.Types.Keys, k => k.StartsWith("dotnet_", StringComparison.Ordinal));
             Assert.Equal("sonia-silo", scraped.Samples.Single(s => s.Name == "target_info").Labels["service_name"]);

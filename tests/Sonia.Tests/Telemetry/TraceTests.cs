@@ -34,16 +34,19 @@ public sealed class TraceTests(SoniaClusterFixture fixture)
             var executorTrace = ActivityContext.Parse(received.TraceParent, null).TraceId;
             // The gateway's request span: ASP.NET Core's, tagged with the request's correlation id.
             var gateway = (await Eventually.ResultAsync(
-                () => Task.FromResult(spans.Snapshot().SingleOrDefault(s => s.Source.Name == "Microsoft.AspNetCore" && Tagged(s, correlationId))),
+                () => Task.FromResult(spans.Snapshot()
+                    .SingleOrDefault(s => s.Source.Name == "Microsoft.AspNetCore" && Tagged(s, correlationId))),
                 TimeSpan.FromSeconds(10), s => s is not null))!;
 
             Assert.Equal(ActivityKind.Server, gateway.Kind);
             Assert.Equal(gateway.TraceId, executorTrace);
             var trace = spans.Snapshot().Where(s => s.TraceId == gateway.TraceId).ToList();
-            Assert.Contains(trace, s => s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && Tagged(s, correlationId));
+            Assert.Contains(trace, s => s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)
+                && Tagged(s, correlationId));
             var run = Assert.Single(trace, s => s.OperationName == "sonia.action.run" && (string?)s.GetTagItem("sonia.action_id") == id);
             Assert.True(Tagged(run, correlationId), "the action's run span carries the correlation id");
-            Assert.Contains(trace, s => s.Kind == ActivityKind.Client && s.Source.Name == "System.Net.Http" && s.ParentSpanId == run.SpanId);
+            Assert.Contains(trace, s => s.Kind == ActivityKind.Client && s.Source.Name == "System.Net.Http"
+                && s.ParentSpanId == run.SpanId);
         }
     }
 
