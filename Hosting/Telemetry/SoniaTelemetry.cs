@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -34,7 +35,19 @@ public static class SoniaTelemetry
     public static IServiceCollection AddSoniaTelemetry(
         this IServiceCollection services, IConfiguration configuration, string serviceName, Action<MeterProviderBuilder>? metrics = null)
     {
-        var otlpEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? configuration["Sonia:Telemetry:OtlpEndpoint"];
+        var sdkEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var otlpEndpoint = sdkEndpoint ?? configuration["Sonia:Telemetry:OtlpEndpoint"];
+
+        // The SDK reads OTEL_EXPORTER_OTLP_* itself, and for http/protobuf appends /v1/traces or /v1/metrics to the
+        // endpoint; an endpoint set by hand is used as is. So only Sonia's own setting is set by hand.
+        void Otlp(OtlpExporterOptions o)
+        {
+            if (string.IsNullOrEmpty(sdkEndpoint))
+            {
+                o.Endpoint = new Uri(otlpEndpoint!);
+            }
+        }
+
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(tracing =>
@@ -42,7 +55,7 @@ public static class SoniaTelemetry
                 tracing.AddSource(OrleansSources).AddSource(SourceName, "System.Net.Http").AddAspNetCoreInstrumentation();
                 if (!string.IsNullOrEmpty(otlpEndpoint))
                 {
-                    tracing.AddOtlpExporter(o => o.Endpoint = new Uri(otlpEndpoint));
+                    tracing.AddOtlpExporter(Otlp);
                 }
             })
             .WithMetrics(meters =>
@@ -51,7 +64,7 @@ public static class SoniaTelemetry
                 metrics?.Invoke(meters);
                 if (!string.IsNullOrEmpty(otlpEndpoint))
                 {
-                    meters.AddOtlpExporter(o => o.Endpoint = new Uri(otlpEndpoint));
+                    meters.AddOtlpExporter(Otlp);
                 }
             });
         return services;
