@@ -13,6 +13,7 @@ using Sonia.Gateway.OpenApi;
 using Sonia.Gateway.Problems;
 using Sonia.Gateway.Security;
 using Sonia.Gateway.Sessions;
+using Sonia.Gateway.Telemetry;
 using Sonia.Gateway.Tools;
 using Sonia.Hosting.Logging;
 using Sonia.Hosting.Telemetry;
@@ -40,7 +41,7 @@ public static class GatewayApp
         }
 
         builder.Services.AddSoniaLogging(builder.Configuration, builder.Configuration["Sonia:Gateway:Name"] ?? "gateway");
-        builder.Services.AddSoniaTelemetry(builder.Configuration, "sonia-gateway");
+        builder.Services.AddSoniaTelemetry(builder.Configuration, "sonia-gateway", MetricsApi.AddScrapeExporter);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -67,6 +68,7 @@ public static class GatewayApp
         app.UseSoniaSecurity();
         app.MapOpenApi().RequireRole(SoniaRoles.Client);
         app.MapApiReference(builder.Configuration);
+        app.MapMetricsApi();
         app.MapSoniaApi();
         return app;
     }

@@ -7,6 +7,7 @@ using Sonia.Hosting.Database;
 using Sonia.Hosting.Logging;
 using Sonia.Hosting.Telemetry;
 using Sonia.Silo.Hosting;
+using Sonia.Silo.Telemetry;
 
 namespace Sonia.Silo;
 
@@ -58,7 +59,7 @@ public static class SiloProgram
     {
         var siloName = $"silo-{cluster.SiloPort}";
         builder.Services.AddSoniaLogging(builder.Configuration, siloName);
-        builder.Services.AddSoniaTelemetry(builder.Configuration, "sonia-silo");
+        builder.Services.AddSoniaTelemetry(builder.Configuration, "sonia-silo", SiloMetricsListener.From(builder.Configuration));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.UseOrleans(silo =>
         {

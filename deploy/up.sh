@@ -4,6 +4,7 @@
 #
 # Usage: ./deploy/up.sh [--port N] [--detach] [--data-dir DIR]
 #                       [--silo-port N] [--gateway-port N] [--pg-port N]
+#                       [--metrics-port N]
 #
 #   --port N          HTTP port of the gateway (default 5080)
 #   --detach          return once /readyz answers 200, leaving everything
@@ -15,6 +16,8 @@
 #   --gateway-port N  Orleans client gateway port (default 30000)
 #   --pg-port N       PostgreSQL port (default: the one recorded in
 #                     <data>/postgres.port, else 55432 if free, else any free)
+#   --metrics-port N  the silo's Prometheus listener on 127.0.0.1 (scrape
+#                     http://127.0.0.1:N/metrics; default 9464, else any free)
 #   --no-build        use the existing Release build instead of building
 #
 # Without --detach it runs in the foreground: Ctrl-C (or SIGTERM) stops the
@@ -37,6 +40,7 @@ DATA_DIR="${SONIA_DATA_DIR:-$SONIA_REPO_ROOT/.data}"
 SILO_PORT=11111
 GATEWAY_PORT=30000
 PG_PORT_ARG=""
+METRICS_PORT_ARG=""
 BUILD=1
 
 need_value() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
@@ -53,13 +57,15 @@ while (($#)); do
     --gateway-port=*) GATEWAY_PORT="${1#*=}"; shift ;;
     --pg-port)       need_value "$@"; PG_PORT_ARG="$2"; shift 2 ;;
     --pg-port=*)     PG_PORT_ARG="${1#*=}"; shift ;;
+    --metrics-port)  need_value "$@"; METRICS_PORT_ARG="$2"; shift 2 ;;
+    --metrics-port=*) METRICS_PORT_ARG="${1#*=}"; shift ;;
     --no-build)      BUILD=0; shift ;;
     -h|--help)       usage; exit 0 ;;
     *)               die "unknown option '$1' (see --help)" ;;
   esac
 done
 
-for p in "$HTTP_PORT" "$SILO_PORT" "$GATEWAY_PORT" ${PG_PORT_ARG:+"$PG_PORT_ARG"}; do
+for p in "$HTTP_PORT" "$SILO_PORT" "$GATEWAY_PORT" ${PG_PORT_ARG:+"$PG_PORT_ARG"} ${METRICS_PORT_ARG:+"$METRICS_PORT_ARG"}; do
   valid_port "$p" || die "invalid port '$p' (see --help)"
 done
 
@@ -173,6 +179,16 @@ fi
 require_free_port "$HTTP_PORT" "HTTP (--port)"
 require_free_port "$SILO_PORT" "silo (--silo-port)"
 require_free_port "$GATEWAY_PORT" "gateway (--gateway-port)"
+# The silo's metrics port: as asked, else the Prometheus exporter's usual 9464, else any free one (it is printed).
+if [[ -n "$METRICS_PORT_ARG" ]]; then
+  require_free_port "$METRICS_PORT_ARG" "silo metrics (--metrics-port)"
+  METRICS_PORT="$METRICS_PORT_ARG"
+elif port_is_free 9464; then
+  METRICS_PORT=9464
+else
+  METRICS_PORT="$(free_port)"
+  warn "port 9464 is taken; the silo serves its metrics on $METRICS_PORT"
+fi
 
 # ---------------------------------------------------------------------------
 # 3. Provision / start PostgreSQL under <data>/postgres
@@ -235,7 +251,9 @@ fi
 launcher=()
 ((DETACH)) && launcher=(setsid)
 
-say "starting silo (silo port $SILO_PORT, gateway port $GATEWAY_PORT)"
+say "starting silo (silo port $SILO_PORT, gateway port $GATEWAY_PORT, metrics port $METRICS_PORT)"
+# Read by the silo only; the gateway serves its own metrics at /metrics.
+export Sonia__Telemetry__PrometheusUrl="http://127.0.0.1:$METRICS_PORT/metrics"
 cd "$(dirname "$SILO_DLL")"
 Sonia__DataPath="$DATA_DIR" "${launcher[@]}" dotnet "$SILO_DLL" </dev/null >"$SILO_OUT" 2>&1 &
 SILO_PID=$!
@@ -269,6 +287,7 @@ if ! wait_for_http "http://127.0.0.1:$HTTP_PORT/readyz" 120 \
 fi
 
 echo "Sonia is up: http://127.0.0.1:$HTTP_PORT"
+echo "metrics: http://127.0.0.1:$HTTP_PORT/metrics (gateway, operator key), http://127.0.0.1:$METRICS_PORT/metrics (silo)"
 
 if ((DETACH)); then
   # Leave everything running; deploy/down.sh uses the recorded PID files.

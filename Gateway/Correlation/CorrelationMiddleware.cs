@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sonia.Hosting.Correlation;
+using Sonia.Hosting.Telemetry;
 
 namespace Sonia.Gateway.Correlation;
 
@@ -18,7 +19,7 @@ public sealed class CorrelationMiddleware(RequestDelegate next)
         context.Items[CorrelationId.Key] = correlationId;
         context.Response.Headers[CorrelationId.HeaderName] = correlationId;
         CorrelationId.Set(correlationId);
-        Activity.Current?.SetTag("sonia.correlation_id", correlationId);
+        Activity.Current?.SetTag(SoniaTelemetry.CorrelationAttribute, correlationId);
 
         if (!valid)
         {

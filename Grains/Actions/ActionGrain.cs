@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,7 @@ using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
+using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Correlation;
 using Sonia.Hosting.Logging;
 
@@ -51,6 +53,9 @@ public sealed partial class ActionGrain(
 
     /// <summary>The one read of the row in this activation; a fresh action id (a submission) skips it.</summary>
     private Task? _loading;
+
+    /// <summary>The trace context of the call that first scheduled work here: the timer runs become its children.</summary>
+    private string? _traceParent;
 
     /// <summary>The current state of the action, or null when there is none.</summary>
     private async Task<ActionRecord?> LoadAsync()
@@ -136,6 +141,7 @@ public sealed partial class ActionGrain(
     private void Schedule(TimeSpan delay, bool keepAlive = true)
     {
         _timer?.Dispose();
+        _traceParent ??= Activity.Current?.Id;
         _running = keepAlive;
         _timer = this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = keepAlive });
     }
@@ -153,6 +159,7 @@ public sealed partial class ActionGrain(
 
             // Work a reminder or timer started carries no RequestContext: restore the action's own correlation id.
             CorrelationOutgoingFilter.Restore(action.CorrelationId);
+            using var span = SoniaActivities.StartActionRun(action, _traceParent);
             switch (action.Status)
             {
                 case ActionStatuses.AwaitingConfirmation when time.GetUtcNow() >= action.ExpiresAt:
@@ -206,6 +213,7 @@ public sealed partial class ActionGrain(
         }
 
         _action = change.Action ?? _action;
+        SoniaMetrics.ActionWritten(change.Action);
         if (_action is { } now && ActionStatuses.IsTerminal(now.Status))
         {
             _ended?.TrySetResult();

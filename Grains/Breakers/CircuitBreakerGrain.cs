@@ -4,6 +4,7 @@ using Sonia.Grains.Audit;
 using Sonia.Grains.Interfaces.Audit;
 using Sonia.Grains.Interfaces.Breakers;
 using Sonia.Grains.Storage;
+using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Correlation;
 
 namespace Sonia.Grains.Breakers;
@@ -143,6 +144,7 @@ public sealed partial class CircuitBreakerGrain(
         {
             state.State.Transitions.Add(transition);
             LogTransition(logger, this.GetPrimaryKeyString(), transition.From, transition.To, transition.Reason);
+            SoniaMetrics.BreakerMoved(this.GetPrimaryKeyString(), transition.To);
         }
 
         MetricSeries.Prune(state.State, time.GetUtcNow());

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sonia.Hosting.Correlation;
+using Sonia.Hosting.Telemetry;
 
 namespace Sonia.Grains.Correlation;
 
@@ -10,7 +11,7 @@ namespace Sonia.Grains.Correlation;
 /// </summary>
 public sealed class CorrelationIncomingFilter : IIncomingGrainCallFilter
 {
-    public const string SpanAttribute = "sonia.correlation_id";
+    public const string SpanAttribute = SoniaTelemetry.CorrelationAttribute;
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {

@@ -4,6 +4,7 @@ using Sonia.Grains.Correlation;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
 using Sonia.Grains.Storage;
+using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Correlation;
 
 namespace Sonia.Grains.DeadLetters;
@@ -162,6 +163,7 @@ public sealed partial class ReplayJobGrain(
         }
 
         job.Items.Add(item);
+        SoniaMetrics.ReplayRecord(item.Outcome);
         if (!job.IsLegacy)
         {
             var taken = _page.Dequeue();

@@ -12,6 +12,7 @@ using Sonia.Grains.Diagnostics;
 using Sonia.Grains.Health;
 using Sonia.Grains.Retention;
 using Sonia.Grains.Storage;
+using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
 
@@ -51,9 +52,10 @@ public static class SoniaSiloBuilderExtensions
         });
 
         silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds));
+        // Activity propagation first: its span is then current when the correlation filter tags it with the correlation id.
+        silo.AddActivityPropagation();
         silo.AddIncomingGrainCallFilter<CorrelationIncomingFilter>();
         silo.AddOutgoingGrainCallFilter<CorrelationOutgoingFilter>();
-        silo.AddActivityPropagation();
 
         // Recovery (issue 13): a database outage is a 503 at the gateway, not a 500.
         silo.AddIncomingGrainCallFilter<DatabaseUnavailableFilter>();
@@ -68,6 +70,7 @@ public static class SoniaSiloBuilderExtensions
         silo.Services.AddSingleton(sp => new OperatorAuditLog(database, sp.GetRequiredService<TimeProvider>()));
         silo.Services.AddSoniaDiagnostics(database);
         silo.Services.AddSoniaBackups(configuration, database);
+        silo.Services.AddSoniaMetrics(configuration);
 
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));

@@ -2,6 +2,7 @@ using Sonia.Grains.Storage;
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Database;
 
 namespace Sonia.Grains.Actions.Ledger;
@@ -137,6 +138,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
 
             if (batch.Count > 0)
             {
+                SoniaMetrics.LedgerBatch(batch.Count);
                 await CommitAsync(batch);
             }
         }

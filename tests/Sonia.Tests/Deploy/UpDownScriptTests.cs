@@ -18,11 +18,12 @@ public sealed class UpDownScriptTests
         var data = Path.Combine(Path.GetTempPath(), $"sonia-up-{Guid.NewGuid():N}");
         var port = Shell.FreeTcpPort();
         var pgPort = Shell.FreeTcpPort();
+        var metricsPort = Shell.FreeTcpPort();
         string[] up =
         [
             Path.Combine(Repo.Root, "deploy", "up.sh"), "--detach", "--data-dir", data,
             "--port", Str(port), "--silo-port", Str(Shell.FreeTcpPort()), "--gateway-port", Str(Shell.FreeTcpPort()),
-            "--pg-port", Str(pgPort),
+            "--pg-port", Str(pgPort), "--metrics-port", Str(metricsPort),
             .. Repo.Configuration == "Release" ? new[] { "--no-build" } : [],
         ];
         string[] down = [Path.Combine(Repo.Root, "deploy", "down.sh"), "--data-dir", data];
@@ -34,6 +35,11 @@ public sealed class UpDownScriptTests
             // Every process logs under <data>/logs, the gateway included (it used to log under its build output).
             Assert.True(File.Exists(Path.Combine(data, "logs", "gateway.jsonl")), "no gateway.jsonl under <data>/logs");
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "logs"), "silo-*.jsonl"));
+
+            // Issue 11: the silo serves its own metrics where up.sh said, Sonia's gauges among them.
+            var siloMetrics = Sonia.Tests.Telemetry.PrometheusText.Parse(
+                await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics"));
+            Assert.Equal("gauge", siloMetrics.Types["sonia_ledger_queue_depth"]);
 
             // ADO.NET membership (issue 9, item 1): the silo is an Active row that a second silo would find and join.
             var database = new Sonia.Hosting.Database.DatabaseOptions { ConnectionString = $"Host=127.0.0.1;Port={pgPort};Username=postgres;Database=sonia" };

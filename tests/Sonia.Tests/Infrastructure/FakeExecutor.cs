@@ -64,7 +64,10 @@ public sealed class FakeExecutor : IAsyncDisposable
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         var args = body["args"]!.AsObject();
         var received = new Received(key, body["action_id"]!.GetValue<string>(), body["attempt"]!.GetValue<int>(),
-            context.Request.Headers["X-Correlation-ID"].ToString(), body.ToJsonString(), context.Request.Headers.Authorization.ToString());
+            context.Request.Headers["X-Correlation-ID"].ToString(), body.ToJsonString(), context.Request.Headers.Authorization.ToString())
+        {
+            TraceParent = context.Request.Headers["traceparent"].ToString(),
+        };
         Requests.Enqueue(received);
         var mode = args["mode"]?.GetValue<string>() ?? "ok";
         var firstCall = Requests.Count(r => r.IdempotencyKey == key) == 1;
@@ -116,5 +119,10 @@ public sealed class FakeExecutor : IAsyncDisposable
         await context.Response.WriteAsync(json);
     }
 
-    public sealed record Received(string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body, string Authorization);
+    public sealed record Received(
+        string IdempotencyKey, string ActionId, int Attempt, string CorrelationId, string Body, string Authorization)
+    {
+        /// <summary>The W3C <c>traceparent</c> header the request came with (empty when none).</summary>
+        public string TraceParent { get; init; } = "";
+    }
 }

@@ -117,6 +117,9 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Actions:Tools:t.expiring:ConfirmationTimeout"] = "00:00:01",
         ["Sonia:Actions:Tools:t.self-approve:RequiresConfirmation"] = "true",
         ["Sonia:Actions:Tools:t.self-approve:AllowSelfApproval"] = "true",
+        // Only the telemetry tests use this tool and this breaker, so their counters move by exactly what those tests do.
+        ["Sonia:Actions:Tools:t.telemetry:Executor"] = "fake",
+        ["Sonia:Breakers:Dependencies:t-telemetry:MinimumThroughput"] = "4",
     };
 
     /// <summary>The breakers of the silo at <paramref name="index"/>, as its adapters see them.</summary>

@@ -57,6 +57,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["GET /v1/backups/{backupId}/verify"] = SoniaRoles.Admin,
             ["POST /v1/backups/{backupId}/restore/dlq"] = SoniaRoles.Admin,
             ["GET /v1/backups/{backupId}/export"] = SoniaRoles.Admin,
+            ["GET /metrics"] = SoniaRoles.Operator,
         };
         foreach (var (endpoint, role) in expected)
         {
