@@ -29,7 +29,12 @@ public sealed partial class ReplayJobGrain(
     private const string Skipped = "skipped";
     private const string Failed = "failed";
     private const int PageSize = 100;
+
+    /// <summary>A record the cluster fails to answer for this many ticks in a row is marked failed: a job always ends.</summary>
+    private const int MaxTransientRetries = 20;
+
     private readonly Queue<DeadLetterView> _page = new();
+    private int _transientStreak;
     private IGrainTimer? _timer;
 
     // Outcomes of replay actions that have ended; an ended action never changes again, so it is asked once.
@@ -157,11 +162,19 @@ public sealed partial class ReplayJobGrain(
                 _ => new ReplayJobItem(dlqId, Skipped, result.ReplayActionId, string.Join("; ", result.Verdict?.Reasons ?? ["not found"])),
             };
         }
+        catch (Exception ex) when (IsTransient(ex) && ++_transientStreak < MaxTransientRetries)
+        {
+            // The record's silo died or the database blinked: nothing was decided, so the record stays at the head of
+            // the walk and the next tick tries it again. Marking it failed would drop a replayable record from the job.
+            LogTransient(logger, this.GetPrimaryKeyString(), dlqId, ex);
+            return;
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             item = new ReplayJobItem(dlqId, Failed, null, $"{ex.GetType().Name}: {ex.Message}");
         }
 
+        _transientStreak = 0;
         job.Items.Add(item);
         SoniaMetrics.ReplayRecord(item.Outcome);
         if (!job.IsLegacy)
@@ -193,6 +206,10 @@ public sealed partial class ReplayJobGrain(
 
         return _page.TryPeek(out var next) ? next.DlqId : null;
     }
+
+    private static bool IsTransient(Exception exception) =>
+        exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        || TransientDatabase.IsTransient(exception);
 
     private async Task FailAsync(string reason)
     {
@@ -257,6 +274,9 @@ public sealed partial class ReplayJobGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Replay job {JobId} failed and will not run: {Reason}")]
     private static partial void LogFailed(ILogger logger, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId}: {DlqId} could not be replayed this time; it is tried again")]
+    private static partial void LogTransient(ILogger logger, string jobId, string dlqId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay job {JobId} cancelled by {Actor} after {Done} of {Total}")]
     private static partial void LogCancelled(ILogger logger, string jobId, string actor, int done, int total);
