@@ -7,6 +7,7 @@ using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Audit;
 using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
+using Sonia.Grains.Diagnostics;
 using Sonia.Grains.Health;
 using Sonia.Grains.Retention;
 using Sonia.Grains.Storage;
@@ -61,6 +62,10 @@ public static class SoniaSiloBuilderExtensions
         silo.Services.AddSoniaActions(configuration, actions, database);
         silo.Services.AddSoniaRetention(configuration, database);
         silo.Services.AddSingleton(sp => new OperatorAuditLog(database, sp.GetRequiredService<TimeProvider>()));
+
+        // Incident bundles: window reads in the database, and a grain on each silo for its own logs and configuration.
+        silo.Services.AddSingleton(sp => new BundleReader(database, sp.GetRequiredService<OperatorAuditLog>()));
+        silo.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
 
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));
