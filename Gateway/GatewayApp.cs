@@ -5,6 +5,7 @@ using Sonia.Gateway.Actions;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
+using Sonia.Gateway.Diagnostics;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Health;
 using Sonia.Gateway.OpenApi;
@@ -78,6 +79,7 @@ public static class GatewayApp
         app.MapActionsApi();
         app.MapDeadLettersApi();
         app.MapToolsApi();
+        app.MapIncidentBundleApi();
         return app;
     }
 }
