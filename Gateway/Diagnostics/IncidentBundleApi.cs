@@ -65,8 +65,9 @@ public static partial class IncidentBundleApi
             {
                 var cancellationToken = context.RequestAborted;
                 var secrets = new BundleSecrets();
-                await using var archive = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, null, cancellationToken);
-                var zip = new IncidentBundleZip(archive, secrets, Json);
+                await using var sink = new AsyncOnlyStream(body);
+                var archive = await ZipArchive.CreateAsync(sink, ZipArchiveMode.Create, leaveOpen: true, null, cancellationToken);
+                var zip = new IncidentBundleZip(archive, sink, secrets, Json);
                 var collectors = new IncidentBundleCollectors(zip, cluster, options, window, logger);
                 await collectors.CollectAsync(configuration, gatewayLogs, cancellationToken);
 
@@ -76,6 +77,8 @@ public static partial class IncidentBundleApi
                     new BundleLimits(options.MaxLinesPerLogFile, options.MaxRowsPerTable, IncidentBundleCollectors.BreakerSeriesMinutes),
                     collectors.Failures, collectors.LimitsReached, collectors.Logs, secrets.Redactor.Count, [.. zip.Entries]);
                 await zip.WriteJsonAsync("metadata.json", metadata, cancellationToken);
+                await archive.DisposeAsync(); // writes the central directory
+                await sink.FlushAsync(cancellationToken);
                 LogBundle(logger, bundleId, actor, minutes, collectors.Failures.Count);
             },
             "application/zip",

@@ -30,21 +30,31 @@ public static class IncidentBundleLogs
             {
                 var path = Path.Combine(location.Directory, file);
                 var plan = await Task.Run(() => LogWindowReader.Plan(path, window.From, window.To, options.MaxLinesPerLogFile), t);
-                await using var writer = await zip.OpenAsync(entry, t);
-                for (var offset = plan.Start; offset < plan.End;)
+                await using (var writer = await zip.OpenAsync(entry, t))
                 {
-                    var start = offset;
-                    var page = await Task.Run(() => LogWindowReader.Read(path, window.From, window.To, start, plan.End, PageLines, PageChars), t);
-                    foreach (var line in page.Lines)
-                    {
-                        await writer.WriteAsync((zip.Secrets.Redactor.Scrub(line) + "\n").AsMemory(), t);
-                    }
-
-                    offset = page.Next;
+                    await CopyWindowAsync(writer, zip, path, window, plan, t);
                 }
 
+                await zip.EntryClosedAsync(t);
                 collectors.Logs.Add(new LogFileSummary(location.ProcessName, file, entry, plan.Matched, plan.Kept));
             }, cancellationToken);
+        }
+    }
+
+    private static async Task CopyWindowAsync(StreamWriter writer, IncidentBundleZip zip, string path, BundleWindow window,
+        LogWindowReader.WindowPlan plan, CancellationToken cancellationToken)
+    {
+        for (var offset = plan.Start; offset < plan.End;)
+        {
+            var start = offset;
+            var page = await Task.Run(
+                () => LogWindowReader.Read(path, window.From, window.To, start, plan.End, PageLines, PageChars), cancellationToken);
+            foreach (var line in page.Lines)
+            {
+                await writer.WriteAsync((zip.Secrets.Redactor.Scrub(line) + "\n").AsMemory(), cancellationToken);
+            }
+
+            offset = page.Next;
         }
     }
 
@@ -64,29 +74,37 @@ public static class IncidentBundleLogs
             var entry = $"logs/{folder}/{IncidentBundleCollectors.Safe(file)}";
             await collectors.RunAsync(entry, async t =>
             {
-                await using var writer = await zip.OpenAsync(entry, t);
-                var request = new IncidentLogRequest(file, window.From, window.To, options.MaxLinesPerLogFile, null);
-                var first = true;
-                int matched = 0, kept = 0;
-                do
+                (int Matched, int Kept) counts;
+                await using (var writer = await zip.OpenAsync(entry, t))
                 {
-                    var page = await grain.ReadLogAsync(request).WaitAsync(t);
-                    if (first)
-                    {
-                        (matched, kept, first) = (page.Matched, page.Kept, false);
-                    }
-
-                    foreach (var line in page.Lines)
-                    {
-                        await writer.WriteAsync((zip.Secrets.FromSilo(line, renumbering) + "\n").AsMemory(), t);
-                    }
-
-                    request = request with { Cursor = page.Next };
+                    counts = await CopyPagesAsync(writer, zip, grain, new IncidentLogRequest(file, window.From, window.To,
+                        options.MaxLinesPerLogFile, null), renumbering, t);
                 }
-                while (request.Cursor is not null);
 
-                collectors.Logs.Add(new LogFileSummary(silo.LogProcessName ?? folder, file, entry, matched, kept));
+                await zip.EntryClosedAsync(t);
+                collectors.Logs.Add(new LogFileSummary(silo.LogProcessName ?? folder, file, entry, counts.Matched, counts.Kept));
             }, cancellationToken);
         }
+    }
+
+    /// <summary>Every page of one file's window; the first page tells how many lines the window held and how many are kept.</summary>
+    private static async Task<(int Matched, int Kept)> CopyPagesAsync(StreamWriter writer, IncidentBundleZip zip, IIncidentSiloGrain grain,
+        IncidentLogRequest request, IReadOnlyDictionary<string, string> renumbering, CancellationToken cancellationToken)
+    {
+        (int Matched, int Kept)? counts = null;
+        do
+        {
+            var page = await grain.ReadLogAsync(request).WaitAsync(cancellationToken);
+            counts ??= (page.Matched, page.Kept);
+            foreach (var line in page.Lines)
+            {
+                await writer.WriteAsync((zip.Secrets.FromSilo(line, renumbering) + "\n").AsMemory(), cancellationToken);
+            }
+
+            request = request with { Cursor = page.Next };
+        }
+        while (request.Cursor is not null);
+
+        return counts.Value;
     }
 }

@@ -7,7 +7,7 @@ public sealed record IncidentBundleMetadata(
     BundleWindow Window,
     string GitCommit,
     string SoniaVersion,
-    string DotNetVersion,
+    string DotnetVersion,
     string OrleansVersion,
     string RequestedBy,
     string CorrelationId,

@@ -8,7 +8,7 @@ namespace Sonia.Gateway.Diagnostics;
 /// The zip as it is written to the response: one entry at a time, each finished before the next starts, so the
 /// bundle is never held whole in memory. Every text passes through the bundle's redactor on its way in.
 /// </summary>
-public sealed class IncidentBundleZip(ZipArchive zip, BundleSecrets secrets, JsonSerializerOptions json)
+public sealed class IncidentBundleZip(ZipArchive zip, AsyncOnlyStream body, BundleSecrets secrets, JsonSerializerOptions json)
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -22,8 +22,12 @@ public sealed class IncidentBundleZip(ZipArchive zip, BundleSecrets secrets, Jso
 
     public async Task WriteTextAsync(string path, string text, CancellationToken cancellationToken)
     {
-        await using var writer = await OpenAsync(path, cancellationToken);
-        await writer.WriteAsync(secrets.Redactor.Scrub(text).AsMemory(), cancellationToken);
+        await using (var writer = await OpenAsync(path, cancellationToken))
+        {
+            await writer.WriteAsync(secrets.Redactor.Scrub(text).AsMemory(), cancellationToken);
+        }
+
+        await EntryClosedAsync(cancellationToken);
     }
 
     /// <summary>Copies <paramref name="content"/> as it is: for files that hold no secret by construction (package lock files).</summary>
@@ -31,9 +35,16 @@ public sealed class IncidentBundleZip(ZipArchive zip, BundleSecrets secrets, Jso
     {
         var entry = zip.CreateEntry(path, CompressionLevel.Fastest);
         Entries.Add(path);
-        await using var stream = await entry.OpenAsync(cancellationToken);
-        await content.CopyToAsync(stream, cancellationToken);
+        await using (var stream = await entry.OpenAsync(cancellationToken))
+        {
+            await content.CopyToAsync(stream, cancellationToken);
+        }
+
+        await EntryClosedAsync(cancellationToken);
     }
+
+    /// <summary>Sends what closing an entry wrote synchronously; call after disposing a writer from <see cref="OpenAsync"/>.</summary>
+    public Task EntryClosedAsync(CancellationToken cancellationToken) => body.SendPendingAsync(cancellationToken);
 
     /// <summary>A writer for a new entry; the caller scrubs what it writes and disposes the writer before the next entry.</summary>
     public async Task<StreamWriter> OpenAsync(string path, CancellationToken cancellationToken)

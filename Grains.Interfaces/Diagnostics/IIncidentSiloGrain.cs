@@ -25,7 +25,7 @@ public sealed record class IncidentSiloDescription(
     [property: Id(1)] string? SiloName,
     [property: Id(2)] string SoniaVersion,
     [property: Id(3)] string GitCommit,
-    [property: Id(4)] string DotNetVersion,
+    [property: Id(4)] string DotnetVersion,
     [property: Id(5)] string OrleansVersion,
     [property: Id(6)] int ProcessId,
     [property: Id(7)] DateTimeOffset ProcessStartedAt,

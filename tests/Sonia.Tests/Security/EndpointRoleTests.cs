@@ -50,6 +50,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["POST /v1/dlq/{dlqId}/replay"] = SoniaRoles.Operator,
             ["POST /v1/dlq/{dlqId}/discard"] = SoniaRoles.Operator,
             ["GET /v1/health"] = SoniaRoles.Operator,
+            ["GET /v1/diagnostics/bundle"] = SoniaRoles.Operator,
         };
         foreach (var (endpoint, role) in expected)
         {
