@@ -29,12 +29,13 @@ public sealed class BundleProcessTests
         var siloA = $"silo-{envA["Sonia__Cluster__SiloPort"]}";
         var siloB = $"silo-{envB["Sonia__Cluster__SiloPort"]}";
 
-        // A line in silo A's (rolled) log that should never have held the key only the silos are configured with.
-        Directory.CreateDirectory(Path.Combine(data, "logs"));
-        BundleDownload.PlantLog(Path.Combine(data, "logs", $"{siloA}_901.jsonl"), (DateTimeOffset.UtcNow, $"calling with key {SiloOnlySecret} now"));
-
         await using var a = SoniaProcess.Start("silo-a", Repo.SiloDll, envA);
         await MultiProcessClusterTests.WaitForActiveSilosAsync(database, clusterId, 1, a);
+
+        // An older rolled file of silo A (planted once it writes its own: its sink resumes the highest-numbered file at start)
+        // with a line that should never have held the key only the silos are configured with.
+        await Eventually.ResultAsync(() => Task.FromResult(File.Exists(Path.Combine(data, "logs", $"{siloA}.jsonl"))), Startup, exists => exists);
+        BundleDownload.PlantLog(Path.Combine(data, "logs", $"{siloA}_901.jsonl"), (DateTimeOffset.UtcNow, $"calling with key {SiloOnlySecret} now"));
         await using var b = SoniaProcess.Start("silo-b", Repo.SiloDll, envB);
         await MultiProcessClusterTests.WaitForActiveSilosAsync(database, clusterId, 2, b);
         await using var gateway = SoniaProcess.Start("gateway", Repo.GatewayDll,
