@@ -75,7 +75,7 @@ public static partial class IncidentBundleApi
                     bundleId, now, window, BuildManifest.GitCommit, BuildManifest.SoniaVersion, BuildManifest.DotNetVersion,
                     BuildManifest.OrleansVersion, actor, correlationId,
                     new BundleLimits(options.MaxLinesPerLogFile, options.MaxRowsPerTable, IncidentBundleCollectors.BreakerSeriesMinutes),
-                    collectors.Failures, collectors.LimitsReached, collectors.Logs, secrets.Redactor.Count, [.. zip.Entries]);
+                    collectors.Failures, collectors.LimitsReached, collectors.Notes, collectors.Logs, secrets.Redactor.Count, [.. zip.Entries]);
                 await zip.WriteJsonAsync("metadata.json", metadata, cancellationToken);
                 await archive.DisposeAsync(); // writes the central directory
                 await sink.FlushAsync(cancellationToken);

@@ -26,6 +26,9 @@ public sealed partial class IncidentBundleCollectors(
 
     public List<string> LimitsReached { get; } = [];
 
+    /// <summary>Parts absent by design rather than by failure (a process that writes no log file, say).</summary>
+    public List<string> Notes { get; } = [];
+
     public List<LogFileSummary> Logs { get; } = [];
 
     public async Task CollectAsync(IConfiguration gatewayConfiguration, LogFileLocation? gatewayLogs, CancellationToken cancellationToken)
@@ -123,7 +126,7 @@ public sealed partial class IncidentBundleCollectors(
         await using var frozen = BuildManifest.OpenFrozenDependencies();
         if (frozen is null)
         {
-            LimitsReached.Add("config/dependencies.frozen.txt: this build was made without deploy/dependencies.frozen.txt");
+            Notes.Add("config/dependencies.frozen.txt: this build was made without deploy/dependencies.frozen.txt");
             return;
         }
 

@@ -18,7 +18,7 @@ public static class IncidentBundleLogs
     {
         if (location is null)
         {
-            collectors.LimitsReached.Add("logs: this gateway writes no log file");
+            collectors.Notes.Add("logs: this gateway writes no log file");
             return;
         }
 
@@ -65,7 +65,7 @@ public static class IncidentBundleLogs
     {
         if (silo.LogFiles.Count == 0)
         {
-            collectors.LimitsReached.Add($"logs: silo {silo.SiloAddress} writes no log file");
+            collectors.Notes.Add($"logs: silo {silo.SiloAddress} writes no log file");
             return;
         }
 

@@ -14,6 +14,7 @@ public sealed record IncidentBundleMetadata(
     BundleLimits Limits,
     IReadOnlyList<FailedCollector> FailedCollectors,
     IReadOnlyList<string> LimitsReached,
+    IReadOnlyList<string> Notes,
     IReadOnlyList<LogFileSummary> Logs,
     int SecretsRedacted,
     IReadOnlyList<string> Entries);
