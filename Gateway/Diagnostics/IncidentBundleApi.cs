@@ -39,6 +39,7 @@ public static partial class IncidentBundleApi
             .WithName("GetIncidentBundle")
             .WithTags("Diagnostics")
             .WithQuery(WindowQuery)
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
             .RequireRole(SoniaRoles.Operator);
         return app;
     }
