@@ -32,8 +32,8 @@ public static partial class IncidentBundleApi
 
     public static IEndpointRouteBuilder MapIncidentBundleApi(this IEndpointRouteBuilder app)
     {
-        var options = OptionsValidation.BindValidated(
-            app.ServiceProvider.GetRequiredService<IConfiguration>(), IncidentBundleOptions.SectionName, new IncidentBundleOptionsValidator());
+        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        var options = OptionsValidation.BindValidated(configuration, IncidentBundleOptions.SectionName, new IncidentBundleOptionsValidator());
         app.MapGet("/v1/diagnostics/bundle", (HttpContext context, IClusterClient cluster, TimeProvider time, IConfiguration configuration,
                 ILoggerFactory logs) => Bundle(context, cluster, time, configuration, logs, options))
             .WithName("GetIncidentBundle")
@@ -76,7 +76,8 @@ public static partial class IncidentBundleApi
                     bundleId, now, window, BuildManifest.GitCommit, BuildManifest.SoniaVersion, BuildManifest.DotNetVersion,
                     BuildManifest.OrleansVersion, actor, correlationId,
                     new BundleLimits(options.MaxLinesPerLogFile, options.MaxRowsPerTable, IncidentBundleCollectors.BreakerSeriesMinutes),
-                    collectors.Failures, collectors.LimitsReached, collectors.Notes, collectors.Logs, secrets.Redactor.Count, [.. zip.Entries]);
+                    collectors.Failures, collectors.LimitsReached, collectors.Notes, collectors.Logs, secrets.Redactor.Count,
+                    [.. zip.Entries]);
                 await zip.WriteJsonAsync("metadata.json", metadata, cancellationToken);
                 await archive.DisposeAsync(); // writes the central directory
                 await sink.FlushAsync(cancellationToken);

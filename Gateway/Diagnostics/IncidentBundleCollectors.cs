@@ -40,8 +40,9 @@ public sealed partial class IncidentBundleCollectors(
         }, cancellationToken);
         await RunAsync("cluster", ClusterAsync, cancellationToken);
         await RunAsync("config/packages", PackagesAsync, cancellationToken);
-        await RunAsync("health", async t => await zip.WriteJsonAsync("health/health.json",
-            await cluster.GetGrain<IHealthSupervisorGrain>(IHealthSupervisorGrain.ClusterKey).CheckAsync().WaitAsync(t), t), cancellationToken);
+        var health = cluster.GetGrain<IHealthSupervisorGrain>(IHealthSupervisorGrain.ClusterKey);
+        await RunAsync("health", async t => await zip.WriteJsonAsync("health/health.json", await health.CheckAsync().WaitAsync(t), t),
+            cancellationToken);
         await RunAsync("breakers", BreakersAsync, cancellationToken);
         await RunAsync("dlq/unresolved_counts", async t => await zip.WriteJsonAsync("dlq/unresolved_counts.json",
             await cluster.GetGrain<IDeadLetterQueryGrain>(0).CountsAsync().WaitAsync(t), t), cancellationToken);
@@ -69,7 +70,9 @@ public sealed partial class IncidentBundleCollectors(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var error = ex is OperationCanceledException ? $"timed out after {options.CollectorTimeout}" : $"{ex.GetType().Name}: {ex.Message}";
+            var error = ex is OperationCanceledException
+                ? $"timed out after {options.CollectorTimeout}"
+                : $"{ex.GetType().Name}: {ex.Message}";
             Failures.Add(new FailedCollector(name, zip.Secrets.Redactor.Scrub(error)));
             LogCollectorFailed(logger, name, ex);
         }

@@ -7,7 +7,10 @@ namespace Sonia.Grains.Interfaces.Diagnostics;
 [Alias("sonia.incident-bundle")]
 public interface IIncidentBundleGrain : IGrainWithIntegerKey
 {
-    /// <summary>One of <see cref="BundleTables"/> for <paramref name="from"/> ≤ time &lt; <paramref name="to"/>, at most <paramref name="limit"/> rows.</summary>
+    /// <summary>
+    /// One of <see cref="BundleTables"/> for <paramref name="from"/> ≤ time &lt; <paramref name="to"/>,
+    /// at most <paramref name="limit"/> rows.
+    /// </summary>
     [Alias("read-table")]
     Task<BundleTable> ReadTableAsync(string table, DateTimeOffset from, DateTimeOffset to, int limit);
 }

@@ -34,7 +34,7 @@ public sealed record class IncidentSiloDescription(
     [property: Id(10)] IReadOnlyDictionary<string, string?> Configuration,
     [property: Id(11)] IReadOnlyDictionary<string, string> SecretFingerprints);
 
-/// <summary>Lines of <see cref="File"/> with <see cref="From"/> ≤ ts &lt; <see cref="To"/>, the newest <see cref="MaxLines"/> of them.</summary>
+/// <summary>Lines of <see cref="File"/> with <see cref="From"/> ≤ ts &lt; <see cref="To"/>, the newest <see cref="MaxLines"/>.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.incident-log-request")]
 public sealed record class IncidentLogRequest(
     [property: Id(0)] string File,

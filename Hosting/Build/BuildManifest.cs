@@ -30,7 +30,12 @@ public static class BuildManifest
 
     /// <summary>Each project's <c>packages.lock.json</c>, by project folder name.</summary>
     public static IReadOnlyList<string> LockFileProjects { get; } =
-        [.. Self.GetManifestResourceNames().Where(n => n.StartsWith(LockPrefix, StringComparison.Ordinal)).Select(n => n[LockPrefix.Length..]).Order()];
+    [
+        .. Self.GetManifestResourceNames()
+            .Where(n => n.StartsWith(LockPrefix, StringComparison.Ordinal))
+            .Select(n => n[LockPrefix.Length..])
+            .Order(StringComparer.Ordinal),
+    ];
 
     public static Stream OpenLockFile(string project) =>
         Self.GetManifestResourceStream(LockPrefix + project) ?? throw new FileNotFoundException($"no lock file embedded for {project}");

@@ -29,7 +29,7 @@ public sealed record LogFileLocation(string Directory, string ProcessName)
 
     private bool IsOwn(string fileName) => RollNumber(fileName) >= 0;
 
-    /// <summary>0 for <c>name.jsonl</c>, n for <c>name_00n.jsonl</c>, -1 for another process's file (<c>silo-1.jsonl</c> vs <c>silo-11.jsonl</c>).</summary>
+    /// <summary>0 for <c>name.jsonl</c>, n for <c>name_00n.jsonl</c>, -1 for another process's (<c>silo-11.jsonl</c> for silo-1).</summary>
     private int RollNumber(string fileName)
     {
         var stem = fileName[..^".jsonl".Length];

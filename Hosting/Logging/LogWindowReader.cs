@@ -14,7 +14,7 @@ public static class LogWindowReader
 {
     private const int BufferSize = 64 * 1024;
 
-    /// <summary>Lines to read: from <paramref name="Start"/> up to <paramref name="End"/>; <paramref name="Matched"/> were in the window.</summary>
+    /// <summary>Read from <paramref name="Start"/> up to <paramref name="End"/>; <paramref name="Matched"/> lines were in the window.</summary>
     public sealed record WindowPlan(long Start, long End, int Matched, int Kept);
 
     /// <summary>Lines of one page and the offset the next page starts at.</summary>
@@ -67,7 +67,7 @@ public static class LogWindowReader
         return new WindowPage(lines, position, position >= end);
     }
 
-    /// <summary>Whether <paramref name="line"/> has a top-level <c>ts</c> in the window; a line without one cannot be placed in it.</summary>
+    /// <summary>Whether <paramref name="line"/> has a top-level <c>ts</c> in the window; a line without one is in none.</summary>
     public static bool InWindow(string line, DateTimeOffset from, DateTimeOffset to) =>
         Timestamp(line) is { } ts && ts >= from && ts < to;
 
@@ -102,7 +102,7 @@ public static class LogWindowReader
         return null;
     }
 
-    /// <summary>Each complete line between <paramref name="start"/> and <paramref name="end"/>: its offset, the next line's, its text.</summary>
+    /// <summary>Each complete line from <paramref name="start"/> to <paramref name="end"/>: its offset, the next one's, its text.</summary>
     private static IEnumerable<(long Offset, long Next, string Text)> Lines(string path, long start, long end)
     {
         // Share everything: the process that owns the file keeps writing (and may roll it) while it is read.

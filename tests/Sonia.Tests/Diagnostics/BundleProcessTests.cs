@@ -34,8 +34,9 @@ public sealed class BundleProcessTests
 
         // An older rolled file of silo A (planted once it writes its own: its sink resumes the highest-numbered file at start)
         // with a line that should never have held the key only the silos are configured with.
-        await Eventually.ResultAsync(() => Task.FromResult(File.Exists(Path.Combine(data, "logs", $"{siloA}.jsonl"))), Startup, exists => exists);
-        BundleDownload.PlantLog(Path.Combine(data, "logs", $"{siloA}_901.jsonl"), (DateTimeOffset.UtcNow, $"calling with key {SiloOnlySecret} now"));
+        var logs = Path.Combine(data, "logs");
+        await Eventually.ResultAsync(() => Task.FromResult(File.Exists(Path.Combine(logs, $"{siloA}.jsonl"))), Startup, exists => exists);
+        BundleDownload.PlantLog(Path.Combine(logs, $"{siloA}_901.jsonl"), (DateTimeOffset.UtcNow, $"calling with key {SiloOnlySecret} now"));
         await using var b = SoniaProcess.Start("silo-b", Repo.SiloDll, envB);
         await MultiProcessClusterTests.WaitForActiveSilosAsync(database, clusterId, 2, b);
         await using var gateway = SoniaProcess.Start("gateway", Repo.GatewayDll,
@@ -74,7 +75,8 @@ public sealed class BundleProcessTests
         var script = Path.Combine(Repo.Root, "deploy", "export-incident-bundle.sh");
         var output = Path.Combine(data, "exports", "incident.zip");
 
-        var (code, text) = await Shell.RunAsync("bash", [script, "--url", url, "--window-minutes", "15", "--out", output], TimeSpan.FromMinutes(3));
+        string[] export = [script, "--url", url, "--window-minutes", "15", "--out", output];
+        var (code, text) = await Shell.RunAsync("bash", export, TimeSpan.FromMinutes(3));
 
         Assert.True(code == 0, text);
         Assert.Contains($"path:    {output}", text, StringComparison.Ordinal);
@@ -86,7 +88,8 @@ public sealed class BundleProcessTests
             Assert.Equal(15, metadata.GetProperty("window").GetProperty("minutes").GetInt32());
         }
 
-        var (refused, why) = await Shell.RunAsync("bash", [script, "--url", $"http://127.0.0.1:{Shell.FreeTcpPort()}", "--out", output + ".2"]);
+        var nobody = $"http://127.0.0.1:{Shell.FreeTcpPort()}";
+        var (refused, why) = await Shell.RunAsync("bash", [script, "--url", nobody, "--out", output + ".2"]);
         Assert.Equal(1, refused);
         Assert.Contains("did not answer", why, StringComparison.Ordinal);
         Assert.False(File.Exists(output + ".2"));

@@ -31,7 +31,8 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
         Assert.Equal("application/zip", bundle.ContentType);
         foreach (var folder in Folders)
         {
-            Assert.True(bundle.Entries.Keys.Any(e => e.StartsWith(folder, StringComparison.Ordinal)), $"no {folder} in {string.Join(", ", bundle.Entries.Keys)}");
+            Assert.True(bundle.Entries.Keys.Any(e => e.StartsWith(folder, StringComparison.Ordinal)),
+                $"no {folder} in {string.Join(", ", bundle.Entries.Keys)}");
         }
 
         var metadata = bundle.Metadata;
@@ -84,8 +85,9 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
         }
 
         const string key = "Sonia:Actions:Executors:fake:ApiKey";
-        var configs = bundle.Entries.Where(e => e.Key.StartsWith("config/", StringComparison.Ordinal) && e.Key.EndsWith(".json", StringComparison.Ordinal)
-                && !e.Key.StartsWith("config/packages/", StringComparison.Ordinal))
+        var configs = bundle.Entries
+            .Where(e => e.Key.StartsWith("config/", StringComparison.Ordinal) && e.Key.EndsWith(".json", StringComparison.Ordinal))
+            .Where(e => !e.Key.StartsWith("config/packages/", StringComparison.Ordinal))
             .Select(e => JsonDocument.Parse(e.Value).RootElement.GetProperty(key).GetString())
             .ToList();
         Assert.Equal(3, configs.Count); // the gateway and both silos
@@ -113,7 +115,7 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
         var bundle = await BundleDownload.FetchAsync(fixture.Http, 30);
 
         var lines = bundle.Lines("logs/gateway-test/gateway-test_802.jsonl");
-        Assert.Equal([$"{id}-in-1", $"{id}-in-2", $"{id}-in-3"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("msg").GetString()));
+        Assert.Equal([$"{id}-in-1", $"{id}-in-2", $"{id}-in-3"], lines.Select(Message));
         // The gateway's live file is cut to the window too: every line in it is a complete line of the window.
         var from = bundle.Metadata.GetProperty("window").GetProperty("from").GetDateTimeOffset();
         Assert.All(bundle.Lines("logs/gateway-test/gateway-test.jsonl"),
@@ -163,10 +165,13 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
 
         // The cap keeps the newest lines and says it cut.
         Assert.Equal(["capped-4", "capped-5"],
-            bundle.Lines($"logs/{name}/{name}_002.jsonl").Select(l => JsonDocument.Parse(l).RootElement.GetProperty("msg").GetString()));
-        var summary = bundle.Metadata.GetProperty("logs").EnumerateArray().Single(l => l.GetProperty("file").GetString() == $"{name}_002.jsonl");
+            bundle.Lines($"logs/{name}/{name}_002.jsonl").Select(Message));
+        var summary = bundle.Metadata.GetProperty("logs").EnumerateArray()
+            .Single(l => l.GetProperty("file").GetString() == $"{name}_002.jsonl");
         Assert.Equal(5, summary.GetProperty("lines_in_window").GetInt32());
         Assert.Equal(2, summary.GetProperty("lines_kept").GetInt32());
         Assert.True(summary.GetProperty("truncated").GetBoolean());
     }
+
+    private static string? Message(string line) => JsonDocument.Parse(line).RootElement.GetProperty("msg").GetString();
 }
