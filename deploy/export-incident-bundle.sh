@@ -41,17 +41,22 @@ done
 out="${out:-./sonia-incident-$(date -u +%Y%m%dT%H%M%SZ).zip}"
 mkdir -p "$(dirname "$out")"
 partial="$out.partial"
-trap 'rm -f "$partial"' EXIT
+trap 'rm -f "$partial" "$partial.err"' EXIT
 
-# The key goes to curl through a file descriptor, never on its command line.
-auth=()
-if [[ -n "$key" ]]; then
-  auth=(-H @<(printf 'Authorization: Bearer %s\n' "$key"))
-fi
+fetch() {
+  curl -sS --max-time 900 "$@" -o "$partial" -w '%{http_code}' \
+    "${url%/}/v1/diagnostics/bundle?window_minutes=$window" 2>"$partial.err"
+}
 
+# The key reaches curl as a config file on its stdin, never on a command line (which `ps` shows).
 set +e
-status="$(curl -sS --max-time 900 "${auth[@]}" -o "$partial" -w '%{http_code}' \
-  "${url%/}/v1/diagnostics/bundle?window_minutes=$window" 2>"$partial.err")"
+if [[ -n "$key" ]]; then
+  quoted="${key//\\/\\\\}"
+  quoted="${quoted//\"/\\\"}"
+  status="$(printf 'header = "Authorization: Bearer %s"\n' "$quoted" | fetch --config -)"
+else
+  status="$(fetch)"
+fi
 rc=$?
 set -e
 if (( rc != 0 )); then
