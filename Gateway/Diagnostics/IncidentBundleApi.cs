@@ -32,8 +32,9 @@ public static partial class IncidentBundleApi
 
     public static IEndpointRouteBuilder MapIncidentBundleApi(this IEndpointRouteBuilder app)
     {
-        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
-        var options = OptionsValidation.BindValidated(configuration, IncidentBundleOptions.SectionName, new IncidentBundleOptionsValidator());
+        // Bound once at startup, so a bad setting stops the gateway instead of failing the first bundle.
+        var settings = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        var options = OptionsValidation.BindValidated(settings, IncidentBundleOptions.SectionName, new IncidentBundleOptionsValidator());
         app.MapGet("/v1/diagnostics/bundle", (HttpContext context, IClusterClient cluster, TimeProvider time, IConfiguration configuration,
                 ILoggerFactory logs) => Bundle(context, cluster, time, configuration, logs, options))
             .WithName("GetIncidentBundle")

@@ -70,18 +70,19 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
     [Fact]
     public async Task Bundle_Secrets_AreAbsentFromEveryFile_AndOneSecretHasOnePlaceholderEverywhere()
     {
-        var logs = Path.Combine(fixture.DataPath, "logs");
-        Directory.CreateDirectory(logs);
+        // A gateway of its own: the planted line must not reach the shared gateway's log folder, which other tests scan.
+        var (gateway, logs, name) = await StartGatewayAsync();
+        await using var _ = gateway;
         var marker = $"secret-line-{Guid.NewGuid():N}";
-        BundleDownload.PlantLog(Path.Combine(logs, "gateway-test_801.jsonl"),
+        BundleDownload.PlantLog(Path.Combine(logs, $"{name}_801.jsonl"),
             (DateTimeOffset.UtcNow.AddMinutes(-1), $"{marker} leaked key {PlantedSecret} in a message"));
 
-        var bundle = await BundleDownload.FetchAsync(fixture.Http, 10);
+        var bundle = await BundleDownload.FetchAsync(gateway.Http, 10);
 
         Assert.Equal(HttpStatusCode.OK, bundle.Status);
-        foreach (var (name, text) in bundle.Entries)
+        foreach (var (entry, text) in bundle.Entries)
         {
-            Assert.False(text.Contains(PlantedSecret, StringComparison.Ordinal), $"{name} holds the planted secret");
+            Assert.False(text.Contains(PlantedSecret, StringComparison.Ordinal), $"{entry} holds the planted secret");
         }
 
         const string key = "Sonia:Actions:Executors:fake:ApiKey";
@@ -93,7 +94,7 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
         Assert.Equal(3, configs.Count); // the gateway and both silos
         var placeholder = Assert.Single(configs.Distinct());
         Assert.StartsWith("[redacted-secret-", placeholder);
-        var line = Assert.Single(bundle.Lines("logs/gateway-test/gateway-test_801.jsonl"));
+        var line = Assert.Single(bundle.Lines($"logs/{name}/{name}_801.jsonl"));
         Assert.Contains($"leaked key {placeholder} in", line, StringComparison.Ordinal);
     }
 
@@ -138,15 +139,9 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
     [Fact]
     public async Task Bundle_WithAnUnreadableLogFile_IsPartial_With200_AndNamesTheFailureInMetadata()
     {
-        var name = $"gateway-broken-{Guid.NewGuid():N}"[..24];
-        var data = Path.Combine(Path.GetTempPath(), $"sonia-bundle-{Guid.NewGuid():N}");
-        var logs = Path.Combine(data, "logs");
-        Directory.CreateDirectory(logs);
-        var settings = fixture.GatewaySettings();
-        settings["Sonia:DataPath"] = data;
-        settings["Sonia:Gateway:Name"] = name;
-        settings["Sonia:IncidentBundle:MaxLinesPerLogFile"] = "2";
-        await using var gateway = await TestClusters.StartGatewayAsync(settings);
+        var (gateway, logs, name) = await StartGatewayAsync(("Sonia:IncidentBundle:MaxLinesPerLogFile", "2"));
+        await using var _ = gateway;
+        var data = Path.GetDirectoryName(logs)!;
 
         // Older rolled files, planted once the gateway writes its own (its sink resumes the highest-numbered file at start):
         // one that cannot be opened, its link pointing at nothing, and one with more lines in the window than the cap.
@@ -174,4 +169,23 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
     }
 
     private static string? Message(string line) => JsonDocument.Parse(line).RootElement.GetProperty("msg").GetString();
+
+    /// <summary>A second gateway of the shared cluster with its own data folder and name, so planted log files stay its own.</summary>
+    private async Task<(TestGateway Gateway, string Logs, string Name)> StartGatewayAsync(params (string Key, string Value)[] extra)
+    {
+        var name = $"gateway-{Guid.NewGuid():N}"[..20];
+        var data = Path.Combine(Path.GetTempPath(), $"sonia-bundle-{Guid.NewGuid():N}");
+        var settings = fixture.GatewaySettings();
+        settings["Sonia:DataPath"] = data;
+        settings["Sonia:Gateway:Name"] = name;
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        var gateway = await TestClusters.StartGatewayAsync(settings);
+        var logs = Path.Combine(data, "logs");
+        Directory.CreateDirectory(logs);
+        return (gateway, logs, name);
+    }
 }
