@@ -101,11 +101,11 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
     [Fact]
     public async Task Bundle_Logs_HoldEveryLineInsideTheWindow_AndNoneOutsideIt()
     {
-        var logs = Path.Combine(fixture.DataPath, "logs");
-        Directory.CreateDirectory(logs);
+        var (gateway, logs, name) = await StartGatewayAsync();
+        await using var _ = gateway;
         var now = DateTimeOffset.UtcNow;
         var id = Guid.NewGuid().ToString("N");
-        BundleDownload.PlantLog(Path.Combine(logs, "gateway-test_802.jsonl"),
+        BundleDownload.PlantLog(Path.Combine(logs, $"{name}_802.jsonl"),
             (now.AddMinutes(-120), $"{id}-before"),
             (now.AddMinutes(-31), $"{id}-just-before"),
             (now.AddMinutes(-29), $"{id}-in-1"),
@@ -113,13 +113,13 @@ public sealed class BundleTests(SoniaClusterFixture fixture)
             (now.AddSeconds(-5), $"{id}-in-3"),
             (now.AddMinutes(30), $"{id}-after"));
 
-        var bundle = await BundleDownload.FetchAsync(fixture.Http, 30);
+        var bundle = await BundleDownload.FetchAsync(gateway.Http, 30);
 
-        var lines = bundle.Lines("logs/gateway-test/gateway-test_802.jsonl");
+        var lines = bundle.Lines($"logs/{name}/{name}_802.jsonl");
         Assert.Equal([$"{id}-in-1", $"{id}-in-2", $"{id}-in-3"], lines.Select(Message));
         // The gateway's live file is cut to the window too: every line in it is a complete line of the window.
         var from = bundle.Metadata.GetProperty("window").GetProperty("from").GetDateTimeOffset();
-        Assert.All(bundle.Lines("logs/gateway-test/gateway-test.jsonl"),
+        Assert.All(bundle.Lines($"logs/{name}/{name}.jsonl"),
             l => Assert.True(JsonDocument.Parse(l).RootElement.GetProperty("ts").GetDateTimeOffset() >= from));
     }
 
