@@ -6,6 +6,7 @@ using Sonia.Gateway.Backups;
 using Sonia.Gateway.Breakers;
 using Sonia.Gateway.Cluster;
 using Sonia.Gateway.DeadLetters;
+using Sonia.Gateway.Diagnostics;
 using Sonia.Gateway.Correlation;
 using Sonia.Gateway.Diagnostics;
 using Sonia.Gateway.Health;
@@ -84,6 +85,7 @@ public static class GatewayApp
         app.MapToolsApi();
         app.MapDiagnosticsApi();
         app.MapBackupsApi();
+        app.MapIncidentBundleApi();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Sonia.Hosting.Configuration;
@@ -44,6 +45,23 @@ public sealed class SecretRedactor
             {
                 return _placeholders.Count;
             }
+        }
+    }
+
+    /// <summary>
+    /// Each placeholder with a keyed fingerprint (HMAC-SHA256 under <paramref name="key"/>) of its secret: lets another
+    /// process's redactor give the same secret the same placeholder without the secret leaving this process. The key is
+    /// random and used once, so a fingerprint cannot be checked against guesses later.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Fingerprints(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            return _placeholders.ToDictionary(
+                p => p.Value,
+                p => Convert.ToHexString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(p.Key))).ToLowerInvariant(),
+                StringComparer.Ordinal);
         }
     }
 

@@ -13,7 +13,9 @@ public static class SoniaLogging
     public static IServiceCollection AddSoniaLogging(this IServiceCollection services, IConfiguration configuration, string processName)
     {
         var options = OptionsValidation.BindValidated(configuration, LoggingOptions.SectionName, new LoggingOptionsValidator());
-        var path = Path.Combine(ResolveDirectory(configuration, options), SafeFileName(processName) + ".jsonl");
+        var location = new LogFileLocation(ResolveDirectory(configuration, options), SafeFileName(processName));
+        services.AddSingleton(location);
+        var path = Path.Combine(location.Directory, location.ProcessName + ".jsonl");
         services.AddSerilog(logger => logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Orleans", LogEventLevel.Warning)

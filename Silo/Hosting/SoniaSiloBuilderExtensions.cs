@@ -72,6 +72,10 @@ public static class SoniaSiloBuilderExtensions
         silo.Services.AddSoniaBackups(configuration, database);
         silo.Services.AddSoniaMetrics(configuration);
 
+        // Incident bundles: window reads in the database, and a grain on each silo for its own logs and configuration.
+        silo.Services.AddSingleton(sp => new BundleReader(database, sp.GetRequiredService<OperatorAuditLog>()));
+        silo.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+
         // The recovery sweep runs on a reminder; let its period be as short as an operator (or a test) sets it.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, actions.RecoveryInterval.Ticks)));
         silo.Services.TryAddSingleton(TimeProvider.System);

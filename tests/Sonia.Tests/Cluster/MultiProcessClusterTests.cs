@@ -99,7 +99,7 @@ public sealed class MultiProcessClusterTests
             ("id", clusterId)));
     }
 
-    private static async Task WaitForActiveSilosAsync(DatabaseOptions database, string clusterId, int count, SoniaProcess watched)
+    internal static async Task WaitForActiveSilosAsync(DatabaseOptions database, string clusterId, int count, SoniaProcess watched)
     {
         await Eventually.ResultAsync(
             async () =>
@@ -145,7 +145,7 @@ public sealed class MultiProcessClusterTests
         ["Sonia__Actions__Drills__Enabled"] = "true",
     };
 
-    private static Dictionary<string, string> SiloEnvironment(DatabaseOptions database, string clusterId, string data)
+    internal static Dictionary<string, string> SiloEnvironment(DatabaseOptions database, string clusterId, string data)
     {
         var env = Common(database, clusterId, data);
         env["Sonia__Cluster__SiloPort"] = Shell.FreeTcpPort().ToString(CultureInfo.InvariantCulture);
@@ -153,7 +153,7 @@ public sealed class MultiProcessClusterTests
         return env;
     }
 
-    private static Dictionary<string, string> GatewayEnvironment(DatabaseOptions database, string clusterId, string data, int httpPort)
+    internal static Dictionary<string, string> GatewayEnvironment(DatabaseOptions database, string clusterId, string data, int httpPort)
     {
         var env = Common(database, clusterId, data);
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";

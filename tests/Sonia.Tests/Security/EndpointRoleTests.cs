@@ -58,6 +58,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["POST /v1/backups/{backupId}/restore/dlq"] = SoniaRoles.Admin,
             ["GET /v1/backups/{backupId}/export"] = SoniaRoles.Admin,
             ["GET /metrics"] = SoniaRoles.Operator,
+            ["GET /v1/diagnostics/bundle"] = SoniaRoles.Operator,
         };
         foreach (var (endpoint, role) in expected)
         {
