@@ -175,10 +175,7 @@ public sealed class DbBackupTests : IDisposable
 
     private static IEnumerable<TSqlStatement> ParseOps(string file)
     {
-        var parser = new TSql160Parser(initialQuotedIdentifiers: true);
-        using var reader = new StringReader(File.ReadAllText(Path.Combine(Repo.SqlFolder("sqlserver"), "ops", file)));
-        var script = (TSqlScript)parser.Parse(reader, out var errors);
-        Assert.True(errors.Count == 0, string.Join("; ", errors.Select(e => $"{file} line {e.Line}: {e.Message}")));
+        var script = TSqlScripts.Parse(File.ReadAllText(Path.Combine(Repo.SqlFolder("sqlserver"), "ops", file)), file);
         return script.Batches.SelectMany(b => b.Statements);
     }
 

@@ -1,9 +1,9 @@
-using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Sonia.Gateway.Diagnostics;
 using Sonia.Grains.Diagnostics;
 using Sonia.Hosting.Configuration;
 using Sonia.Hosting.Database;
 using Sonia.Hosting.Logging;
+using Sonia.Tests.Infrastructure;
 
 namespace Sonia.Tests.Diagnostics;
 
@@ -99,9 +99,7 @@ public sealed class BundlePartsTests : IDisposable
     {
         foreach (var table in BundleSql.Tables)
         {
-            using var reader = new StringReader(BundleSql.For(DatabaseProvider.SqlServer, table));
-            new TSql160Parser(initialQuotedIdentifiers: true).Parse(reader, out var errors);
-            Assert.True(errors.Count == 0, $"{table}: {string.Join("; ", errors.Select(e => e.Message))}");
+            TSqlScripts.Parse(BundleSql.For(DatabaseProvider.SqlServer, table), table);
         }
     }
 

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Sonia.Grains.Retention;
 using Sonia.Hosting.Cluster;
 using Sonia.Hosting.Database;
+using Sonia.Tests.Infrastructure;
 
 namespace Sonia.Tests.Retention;
 
@@ -50,12 +50,7 @@ public sealed class RetentionOptionsTests
     [Fact]
     public void EveryPurgeStatement_ParsesAsTSql()
     {
-        foreach (var sql in RetentionSql.For(DatabaseProvider.SqlServer).All())
-        {
-            using var reader = new StringReader(sql);
-            new TSql160Parser(initialQuotedIdentifiers: true).Parse(reader, out var errors);
-            Assert.True(errors.Count == 0, $"{sql}\n" + string.Join("; ", errors.Select(e => $"col {e.Column}: {e.Message}")));
-        }
+        TSqlScripts.AllParse(RetentionSql.For(DatabaseProvider.SqlServer).All());
 
         Assert.Equal(RetentionSql.For(DatabaseProvider.PostgreSql).All().Count(), RetentionSql.For(DatabaseProvider.SqlServer).All().Count());
     }
