@@ -11,6 +11,9 @@ public sealed class ChaosDrills(DrillSettings settings, FakeExecutor executor)
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan TerminalLimit = TimeSpan.FromMinutes(2);
 
+    /// <summary>A submission answers in well under a second; one caught by a fault must still answer, 503 at worst, in this.</summary>
+    private static readonly TimeSpan SlowestAnswerLimit = TimeSpan.FromSeconds(10);
+
     /// <summary>5: the executor answers 503 for a while; from its return to the first success and to every breaker closed.</summary>
     public Task<DrillResult> ExecutorDownAsync(Cluster cluster) => RunAsync(5, "executor down", async (failures, seconds, notes) =>
     {
@@ -195,6 +198,11 @@ public sealed class ChaosDrills(DrillSettings settings, FakeExecutor executor)
         }
 
         var slowest = load?.Answers.Select(a => (a.Answered - a.Sent).TotalSeconds).DefaultIfEmpty(0).Max() ?? 0;
+        if (slowest > SlowestAnswerLimit.TotalSeconds)
+        {
+            failures.Add($"an answer took {slowest:0.0} s: a request hung (limit {SlowestAnswerLimit.TotalSeconds:0} s)");
+        }
+
         var rounded = seconds.ToDictionary(s => s.Key, s => s.Value is { } v ? Math.Round(v, 1) : (double?)null);
         var result = new DrillResult(drill, name, failures.Count == 0, failures, rounded, outcome, answers, Math.Round(slowest, 1), notes);
         Console.Error.WriteLine($"==> drill {drill}: {(result.Passed ? "pass" : "FAIL " + string.Join("; ", failures))}");
