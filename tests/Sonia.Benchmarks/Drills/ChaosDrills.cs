@@ -43,7 +43,7 @@ public sealed class ChaosDrills(DrillSettings settings, FakeExecutor executor)
     /// <summary>6: one of three silos SIGKILLed with ~500 actions in flight.</summary>
     public Task<DrillResult> SiloKilledAsync(Cluster cluster) => RunAsync(6, "one of three silos killed", async (failures, seconds, notes) =>
     {
-        var load = new DrillLoad(cluster.Http, new { mode = "slow", ms = 2000 });
+        var load = new DrillLoad(cluster.Http, new { mode = "slow", ms = 5000 });
         await load.RunAsync(16, settings.InFlightActions, TimeSpan.Zero, CancellationToken.None);
         var statuses = await DrillOutcome.StatusesAsync(settings.ConnectionString, load.AcceptedIds);
         var inFlight = load.AcceptedIds.Where(id => !Grains.Interfaces.Actions.ActionStatuses.IsTerminal(statuses.GetValueOrDefault(id, ""))).ToList();
