@@ -55,8 +55,9 @@ public sealed class ChaosDrills(DrillSettings settings, FakeExecutor executor)
         }
 
         Console.Error.WriteLine($"==> drill 6: {notes[^1]}");
-        var killed = DateTime.UtcNow;
+        // Timed from the process's exit: a request answered while the kill was still under way proves nothing.
         cluster.Processes.KillSilo(1);
+        var killed = DateTime.UtcNow;
         using var stop = new CancellationTokenSource();
         var probe = new DrillLoad(cluster.Http, new { mode = "ok" });
         var probing = probe.RunAsync(4, int.MaxValue, TimeSpan.FromMilliseconds(200), stop.Token);
@@ -68,7 +69,11 @@ public sealed class ChaosDrills(DrillSettings settings, FakeExecutor executor)
         await stop.CancelAsync();
         await probing;
         failures.AddRange(seconds.Where(s => s.Value is null).Select(s => $"{s.Key}: not within {TerminalLimit.TotalSeconds:0} s"));
-        return Merge(load, probe);
+
+        // The probes' own actions too, the last accepted just now: counted once they had their chance to end.
+        var all = Merge(load, probe);
+        await DrillLoad.UntilAsync(() => DrillOutcome.AllTerminalAsync(settings.ConnectionString, all.AcceptedIds), TerminalLimit, killed);
+        return all;
     });
 
     /// <summary>7: PostgreSQL stopped in immediate mode under load, then started: only 2xx and 503, back within 5 s.</summary>
@@ -108,8 +113,8 @@ public sealed class ChaosDrills(DrillSettings settings, FakeExecutor executor)
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(8, int.MaxValue, TimeSpan.FromMilliseconds(100), stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var killed = DateTime.UtcNow;
         cluster.Processes.KillSilo(0);
+        var killed = DateTime.UtcNow;
         cluster.Processes.StartSilo(0);
         seconds["kill_to_first_success"] = await DrillLoad.UntilAsync(() => Task.FromResult(load.FirstAfter(killed, 202) is not null),
             TerminalLimit, killed);
