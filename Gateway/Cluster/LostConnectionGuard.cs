@@ -41,8 +41,8 @@ public sealed partial class LostConnectionGuard(ILogger<LostConnectionGuard> log
         // Calls started from now on get the fresh token; those already in flight hold the one cancelled here.
         var previous = Interlocked.Exchange(ref _connections, new CancellationTokenSource());
         LogConnectionLost(logger, connected);
+        // Not disposed: a call starting right now may still read its Token (a disposed source throws there); it holds no timer.
         previous.Cancel();
-        previous.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
