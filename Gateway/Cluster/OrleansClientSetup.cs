@@ -36,6 +36,11 @@ public static class OrleansClientSetup
             }
 
             client.UseConnectionRetryFilter<KeepTryingToConnect>();
+
+            // One instance is both: it hears of a closed silo connection and ends the calls that were in flight on it.
+            client.Services.AddSingleton<LostConnectionGuard>();
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<LostConnectionGuard>());
+            client.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<LostConnectionGuard>());
             client.AddActivityPropagation();
         });
         return builder;

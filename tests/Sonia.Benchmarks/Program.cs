@@ -8,6 +8,12 @@ if (args is [LoadCommand.Name, .. var loadArgs])
     return await LoadCommand.RunAsync(loadArgs);
 }
 
+// `drill`: chaos drills 5-8 against real processes (see Drills/ and deploy/chaos-drill.sh).
+if (args is [Sonia.Benchmarks.Drills.DrillCommand.Name, .. var drillArgs])
+{
+    return await Sonia.Benchmarks.Drills.DrillCommand.RunAsync(drillArgs);
+}
+
 // Every benchmark class of this assembly; pick with --filter, e.g. --filter '*Breaker*'.
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create());
 

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Tests.Infrastructure;
 
@@ -51,15 +53,23 @@ public sealed class HttpExecutorTests(SoniaClusterFixture fixture)
         Assert.Single(fixture.Executor.For(id));
     }
 
+    /// <summary>Issue 13, chaos drill 1: the adapter times out, and the dead letter says so with the request's correlation id.</summary>
     [Fact]
-    public async Task TooSlow_TimesOut_AndIsRetried()
+    [Trait("Category", "Chaos")]
+    public async Task TooSlow_TimesOut_IsRetried_AndDeadLettersAsTimeout_WithTheCorrelationId()
     {
-        var id = await _actions.SubmitAcceptedAsync("t.http-fast", new { mode = "slow", ms = 3000 });
+        var correlationId = $"chaos1-{Guid.NewGuid():N}";
+        var id = await _actions.SubmitAcceptedAsync("t.http-fast", new { mode = "slow", ms = 3000 }, correlationId);
 
         var action = await _actions.WaitAsync(id);
 
         ActionsClient.AssertStatus(ActionStatuses.DeadLettered, action);
         Assert.Equal(FailureClasses.Timeout, action.GetProperty("failure_class").GetString());
         Assert.Equal(2, action.GetProperty("attempts").GetInt32());
+        var record = await fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/dlq/{action.GetProperty("dlq_id").GetString()}");
+        Assert.Equal(FailureClasses.Timeout, record.GetProperty("failure_class").GetString());
+        Assert.Equal(correlationId, record.GetProperty("correlation_id").GetString());
+        Assert.Equal(id, record.GetProperty("action_id").GetString());
+        Assert.All(fixture.Executor.For(id), r => Assert.Equal(correlationId, r.CorrelationId));
     }
 }

@@ -32,6 +32,7 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", "Chaos")] // issue 13, chaos drill 3
     public async Task DryRun_IsTheDefault_AndChangesNothing()
     {
         var action = await DeadLetterMaker.DeadLetteredAsync(_actions);
@@ -50,6 +51,7 @@ public sealed class DeadLetterTests(SoniaClusterFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", "Chaos")] // issue 13, chaos drill 3
     public async Task RealReplay_ResolvesTheRecord_AndTheActionRunsAgainExactlyOnce_WithTheOriginalIds()
     {
         var correlationId = $"dlq-{Guid.NewGuid():N}";

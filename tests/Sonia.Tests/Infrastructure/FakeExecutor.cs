@@ -36,6 +36,8 @@ public sealed class FakeExecutor : IAsyncDisposable
 
     private ConcurrentDictionary<string, string> Stored { get; } = new();
 
+    private ConcurrentDictionary<string, int> Effects { get; } = new();
+
     public static async Task<FakeExecutor> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -55,6 +57,9 @@ public sealed class FakeExecutor : IAsyncDisposable
 
     /// <summary>Requests with <paramref name="idempotencyKey"/> answered 2xx, repeats of a stored answer included.</summary>
     public int SuccessesFor(string idempotencyKey) => Successes.GetValueOrDefault(idempotencyKey);
+
+    /// <summary>How many times the side effect of <paramref name="idempotencyKey"/> was applied (a stored answer repeated is not).</summary>
+    public int EffectsFor(string idempotencyKey) => Effects.GetValueOrDefault(idempotencyKey);
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
@@ -103,6 +108,7 @@ public sealed class FakeExecutor : IAsyncDisposable
 
         var result = new JsonObject { ["done"] = true, ["key"] = key }.ToJsonString();
         Stored[key] = result;
+        Effects.AddOrUpdate(key, 1, (_, n) => n + 1);
         if (mode == "hang_first" && firstCall)
         {
             // The effect is applied; the answer never arrives (the caller's silo dies meanwhile).

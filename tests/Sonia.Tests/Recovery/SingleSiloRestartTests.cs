@@ -43,10 +43,18 @@ public sealed class SingleSiloRestartTests(ITestOutputHelper output)
             await Eventually.ResultAsync(() => Task.FromResult(inFlight.Count(id => executor.For(id).Count == 1)), Start, n => n == inFlight.Count);
 
             // Eight clients keep submitting through the whole drill; every answer is recorded with its time. A request in
-            // flight at the kill waits for Orleans' response timeout (then 503): the others show when service is back.
-            var answers = new ConcurrentQueue<(DateTime At, int Status)>();
+            // flight at the kill is answered 503 at once (LostConnectionGuard): the others show when service is back.
+            var answers = new ConcurrentQueue<(DateTime At, int Status, TimeSpan Took)>();
             using var stop = new CancellationTokenSource();
             var load = Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => SubmitUntilAsync(http, answers, stop.Token))));
+
+            // A long poll surely in flight at the kill: its silo never answers, so without the gateway noticing the closed
+            // connection it would wait for Orleans' 30 s response timeout.
+            var longPoll = Task.Run(async () =>
+            {
+                using var response = await http.GetAsync($"/v1/actions/{inFlight[0]}?wait_ms=20000");
+                return ((int)response.StatusCode, DateTime.UtcNow, response.Headers.RetryAfter);
+            });
             await Task.Delay(500);
 
             var killed = DateTime.UtcNow;
@@ -75,10 +83,17 @@ public sealed class SingleSiloRestartTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(30), n => n == inFlight.Count);
             var allResumed = DateTime.UtcNow;
 
-            // Requests caught in flight by the kill wait for Orleans' response timeout (30 s), then get 503.
             await Eventually.ResultAsync(() => Task.FromResult(answers.Count(a => a.At > ready && a.Status == 202)), TimeSpan.FromSeconds(45), n => n > 0);
             await stop.CancelAsync();
             await load;
+
+            // Requests caught in flight by the kill are answered 503 + Retry-After at once, not after the response timeout.
+            var (pollStatus, pollAnswered, retryAfter) = await longPoll;
+            Assert.Equal(503, pollStatus);
+            Assert.NotNull(retryAfter);
+            Assert.True(pollAnswered - killed < TimeSpan.FromSeconds(5), $"the long poll in flight got 503 {(pollAnswered - killed).TotalSeconds:0.0} s after the kill");
+            var slowest = answers.Max(a => a.Took);
+            Assert.True(slowest < TimeSpan.FromSeconds(10), $"slowest submission answered after {slowest.TotalSeconds:0.0} s");
 
             output.WriteLine($"silo ready {(ready - killed).TotalSeconds:0.0} s after the kill; first 202 {(firstSuccess - ready).TotalSeconds:0.0} s "
                 + $"after ready; in-flight actions ended {(allResumed - ready).TotalSeconds:0.0} s after ready; "
@@ -107,10 +122,10 @@ public sealed class SingleSiloRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs of equal answers, as "+seconds status×count", for a failure message.</summary>
-    private static string Timeline(IEnumerable<(DateTime At, int Status)> answers, DateTime from)
+    private static string Timeline(IEnumerable<(DateTime At, int Status, TimeSpan Took)> answers, DateTime from)
     {
         var runs = new List<(double At, int Status, int Count)>();
-        foreach (var (at, status) in answers.Where(a => a.At >= from))
+        foreach (var (at, status, _) in answers.Where(a => a.At >= from))
         {
             if (runs.Count > 0 && runs[^1].Status == status)
             {
@@ -126,18 +141,19 @@ public sealed class SingleSiloRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>One submission after another until cancelled; a transport failure is recorded as status 0.</summary>
-    private static async Task SubmitUntilAsync(HttpClient http, ConcurrentQueue<(DateTime At, int Status)> answers, CancellationToken stop)
+    private static async Task SubmitUntilAsync(HttpClient http, ConcurrentQueue<(DateTime At, int Status, TimeSpan Took)> answers, CancellationToken stop)
     {
         for (var n = 0; !stop.IsCancellationRequested; n++)
         {
+            var sent = DateTime.UtcNow;
             try
             {
                 using var response = await http.PostAsJsonAsync("/v1/actions", new { tool = "echo", args = new { n } }, CancellationToken.None);
-                answers.Enqueue((DateTime.UtcNow, (int)response.StatusCode));
+                answers.Enqueue((DateTime.UtcNow, (int)response.StatusCode, DateTime.UtcNow - sent));
             }
             catch (HttpRequestException)
             {
-                answers.Enqueue((DateTime.UtcNow, 0));
+                answers.Enqueue((DateTime.UtcNow, 0, DateTime.UtcNow - sent));
             }
 
             await Task.Delay(100, CancellationToken.None);
