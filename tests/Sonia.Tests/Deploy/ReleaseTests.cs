@@ -111,6 +111,48 @@ public sealed class ReleaseTests : IDisposable
         Assert.Equal("releases/r2", new FileInfo(Path.Combine(_root, "current")).LinkTarget);
     }
 
+    [Fact]
+    public async Task Rollback_WithARecordedProcess_StopsIt_AndStartsTheTargetReleasesService()
+    {
+        await TwoReleases();
+        // A stand-in for a running silo: its command line names a Sonia assembly, as pid_is_sonia requires.
+        using var old = System.Diagnostics.Process.Start("bash", ["-c", "exec -a Sonia.Silo.StandIn sleep 300"]);
+        var run = Path.Combine(_root, "run");
+        Directory.CreateDirectory(run);
+        await File.WriteAllTextAsync(Path.Combine(run, "silo.pid"), $"{old.Id}\n");
+        await File.WriteAllTextAsync(Path.Combine(run, "silo.args"), "--no-such-option\n");
+        int? started = null;
+        try
+        {
+            var output = await Script("rollback.sh", "--root", _root);
+
+            Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), "the recorded process was not stopped");
+            started = int.Parse((await File.ReadAllTextAsync(Path.Combine(run, "silo.pid"))).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.NotEqual(old.Id, started);
+            Assert.Contains($"start silo: dotnet {Path.Combine(_root, "current", "silo", "Sonia.Silo.dll")}", output, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(run, "silo.out")), "the started silo's output file is missing");
+        }
+        finally
+        {
+            if (!old.HasExited)
+            {
+                old.Kill();
+            }
+
+            if (started is { } pid)
+            {
+                try
+                {
+                    System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
+                }
+                catch (ArgumentException)
+                {
+                    // Already gone: a silo without a database configured exits on its own.
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         foreach (var dir in new[] { _root, _build })
