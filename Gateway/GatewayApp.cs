@@ -11,6 +11,7 @@ using Sonia.Gateway.Diagnostics;
 using Sonia.Gateway.Health;
 using Sonia.Gateway.OpenApi;
 using Sonia.Gateway.Problems;
+using Sonia.Gateway.Releases;
 using Sonia.Gateway.Security;
 using Sonia.Gateway.Sessions;
 using Sonia.Gateway.Telemetry;
@@ -85,6 +86,7 @@ public static class GatewayApp
         app.MapDiagnosticsApi();
         app.MapBackupsApi();
         app.MapIncidentBundleApi();
+        app.MapReleasesApi();
         return app;
     }
 }

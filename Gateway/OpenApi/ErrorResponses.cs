@@ -28,6 +28,7 @@ public static class ErrorResponses
         ["VerifyBackup"] = [404],
         ["RestoreBackupDlq"] = [404, 409, 415],
         ["ExportBackup"] = [404, 409],
+        ["RecordGateRun"] = [415],
     };
 
     private static readonly int[] Keyed =

@@ -22,6 +22,8 @@ public static class RequestSchemas
         [typeof(ReplayRequest)] = [],
         [typeof(ReplayBatchRequest)] = [],
         [typeof(BreakersApi.ManualActionRequest)] = [],
+        [typeof(Releases.GateRunRequest)] = ["promotable", "commit", "started_at", "finished_at", "gates"],
+        [typeof(Releases.GateRequest)] = ["id", "name", "blocking", "status"],
     };
 
     public static Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

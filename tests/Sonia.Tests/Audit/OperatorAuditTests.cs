@@ -65,6 +65,6 @@ public sealed class OperatorAuditTests(SoniaClusterFixture fixture)
     public void EveryStatement_ParsesAsTSql()
     {
         var statements = OperatorAuditLog.Statements.For(DatabaseProvider.SqlServer);
-        TSqlScripts.AllParse([statements.Insert, statements.SelectWindow]);
+        TSqlScripts.AllParse([statements.Insert, statements.SelectWindow, statements.SelectLatestOfOperation]);
     }
 }

@@ -59,6 +59,8 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["GET /v1/backups/{backupId}/export"] = SoniaRoles.Admin,
             ["GET /metrics"] = SoniaRoles.Operator,
             ["GET /v1/diagnostics/bundle"] = SoniaRoles.Operator,
+            ["POST /v1/releases/gate-runs"] = SoniaRoles.Admin,
+            ["GET /v1/releases/gate-runs"] = SoniaRoles.Operator,
         };
         foreach (var (endpoint, role) in expected)
         {
