@@ -81,6 +81,20 @@ public sealed class MultiProcessClusterTests
         Assert.Equal($"{correlationId}-drill", errorLine.GetProperty("correlation_id").GetString());
         Assert.Equal("rejected", errorLine.GetProperty("failure_class").GetString());
 
+        // The correlation id outlives failure, dead letter and replay: the operator's replay request has an id of its
+        // own, yet the replayed action's log lines carry the original one.
+        var dlqId = (await actions.GetAsync(drill)).GetProperty("dlq_id").GetString()!;
+        using var replay = new HttpRequestMessage(HttpMethod.Post, $"/v1/dlq/{dlqId}/replay?dry_run=false");
+        replay.Headers.Add(CorrelationId.HeaderName, $"{correlationId}-operator");
+        using var replayed = await http.SendAsync(replay);
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        var replayId = (await replayed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replay_action_id").GetString()!;
+        await actions.WaitAsync(replayId);
+        var replayLines = await Eventually.ResultAsync(() => Task.FromResult(ReadJsonLines(data).ToList()), Recovery,
+            all => all.Any(l => l.GetProperty("log").GetString() == "error_log" && HasId(l, "action_id", replayId)));
+        var replayLine = Assert.Single(replayLines, l => l.GetProperty("log").GetString() == "error_log" && HasId(l, "action_id", replayId));
+        Assert.Equal($"{correlationId}-drill", replayLine.GetProperty("correlation_id").GetString());
+
         foreach (var file in Directory.GetFiles(Path.Combine(data, "logs")))
         {
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
