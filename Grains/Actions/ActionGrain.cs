@@ -10,6 +10,7 @@ using Sonia.Grains.Breakers;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.DeadLetters;
+using Sonia.Grains.Storage;
 using Sonia.Grains.Telemetry;
 using Sonia.Hosting.Correlation;
 using Sonia.Hosting.Logging;
@@ -36,6 +37,8 @@ public sealed partial class ActionGrain(
     private const string System = "system";
 
     private ActionRecord? _action;
+    private static readonly TimeSpan MaxRunRetryDelay = TimeSpan.FromSeconds(2);
+
     private IGrainTimer? _timer;
 
     /// <summary>
@@ -56,6 +59,9 @@ public sealed partial class ActionGrain(
 
     /// <summary>The trace context of the call that first scheduled work here: the timer runs become its children.</summary>
     private string? _traceParent;
+
+    /// <summary>Runs in a row that the database failed; the next one waits a little longer, up to <see cref="MaxRunRetryDelay"/>.</summary>
+    private int _failedRuns;
 
     /// <summary>The current state of the action, or null when there is none.</summary>
     private async Task<ActionRecord?> LoadAsync()
@@ -175,10 +181,22 @@ public sealed partial class ActionGrain(
             // Someone else wrote this action since we read it: our view is stale, let a fresh activation take over.
             DeactivateOnIdle();
         }
+        catch (Exception ex) when (TransientDatabase.IsTransient(ex))
+        {
+            // The database went away mid-run. Nothing half-written became this activation's state (a change is adopted
+            // only once committed), so the run is tried again from the last committed state within seconds of the
+            // database's return, not when the lease runs out; a resumed attempt carries the same idempotency key.
+            var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRunRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, _failedRuns++)));
+            LogRunRetried(logger, _action?.ActionId, delay.TotalSeconds, ex);
+            Schedule(delay);
+            return;
+        }
         finally
         {
             _running = _timer is not null;
         }
+
+        _failedRuns = 0;
     }
 
     private Task CommitAsync(ActionRecord next, ActionRecord previous, IReadOnlyList<AuditRow> audits, AttemptRow? attempt = null) =>
@@ -229,4 +247,7 @@ public sealed partial class ActionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) accepted as {Status}")]
     private static partial void LogAccepted(ILogger logger, string actionId, string tool, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Action {ActionId}: the database failed mid-run; the run is tried again in {DelaySeconds} s")]
+    private static partial void LogRunRetried(ILogger logger, string? actionId, double delaySeconds, Exception exception);
 }
