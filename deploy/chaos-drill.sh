@@ -28,7 +28,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 # Internal: the driver stops and starts PostgreSQL through here, so pg_ctl
 # runs as the data folder's owner exactly as deploy/up.sh runs it.

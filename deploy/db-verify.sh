@@ -28,14 +28,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/db.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/db.sh"
 
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 FILE=""
 TABLES=""
 CONNECTION=""
 PROVIDER=""
 DATA_DIR="${SONIA_DATA_DIR:-$SONIA_REPO_ROOT/.data}"
-need_value() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
 while (($#)); do
   case "$1" in
     --connection)   need_value "$@"; CONNECTION="$2"; shift 2 ;;

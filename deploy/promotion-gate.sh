@@ -32,7 +32,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 URL="${SONIA_URL:-http://127.0.0.1:5080}" KEY="${SONIA_API_KEY:-}" JSON="" SKIP_TESTS=0 ROOT="" CS=""
 while (($#)); do

@@ -31,7 +31,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/release.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/release.sh"
 
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 ROOT="" VERSION="" FROM="" MIN_COMPATIBLE=""
 while (($#)); do

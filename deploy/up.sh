@@ -29,7 +29,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 # ---------------------------------------------------------------------------
 # Options
@@ -43,7 +42,6 @@ PG_PORT_ARG=""
 METRICS_PORT_ARG=""
 BUILD=1
 
-need_value() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
 while (($#)); do
   case "$1" in
     --port)          need_value "$@"; HTTP_PORT="$2"; shift 2 ;;

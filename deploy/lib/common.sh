@@ -35,6 +35,13 @@ say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# usage: print the calling script's header comment (its --help), the lines after
+# the shebang up to the first line that is not a comment.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+
+# need_value OPTION [VALUE...]: die unless OPTION was given a non-empty value.
+need_value() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
+
 # tail_log FILE [LINES]: print the tail of a log file with a header, for error
 # reports. Silent about files that do not exist yet.
 tail_log() {
