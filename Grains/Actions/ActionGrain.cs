@@ -179,7 +179,11 @@ public sealed partial class ActionGrain(
         {
             if (_stale)
             {
-                CorrelationOutgoingFilter.Restore(_action?.CorrelationId);
+                if (_action is { } known)
+                {
+                    CorrelationOutgoingFilter.Restore(known.CorrelationId);
+                }
+
                 await ReloadAsync();
                 return;
             }
