@@ -27,6 +27,13 @@ public sealed partial class SessionGrain(
     public Task<SessionView?> GetAsync() =>
         Task.FromResult(state.State.CreatedAt is null ? null : View());
 
+    public Task<TurnResult> RunTurnAsync(TurnRequest request) =>
+        throw new NotSupportedException("The turn pipeline is not built yet.");
+
+    public Task SubscribeAsync(ISessionObserver observer) => Task.CompletedTask;
+
+    public Task UnsubscribeAsync(ISessionObserver observer) => Task.CompletedTask;
+
     private SessionView View() => new(
         this.GetPrimaryKeyString(),
         state.State.CreatedAt!.Value,
