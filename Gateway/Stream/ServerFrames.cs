@@ -74,7 +74,9 @@ public sealed record StreamError(string Code, string Message, int Status)
     public static StreamError From(FrameError error) => new(error.Code, error.Message, StatusCodes.Status400BadRequest);
 
     public static StreamError SessionNotFound(string? sessionId) =>
-        new("session_not_found", $"No session {sessionId ?? "(none given)"} that this key may watch.", StatusCodes.Status404NotFound);
+        new("session_not_found", SessionIds.IsValid(sessionId)
+            ? $"No session {sessionId} that this key may watch."
+            : $"session_id must name a session: '{SessionIds.Prefix}' followed by a 26-character ULID.", StatusCodes.Status404NotFound);
 
     /// <summary>A grain call that failed: 503 when the cluster or the database did not answer (worth retrying), else 500.</summary>
     public static StreamError Unavailable(Exception ex, string what) => DatabaseUnavailableException.IsCause(ex)

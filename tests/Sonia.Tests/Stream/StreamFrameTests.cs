@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Sonia.Grains.Interfaces.Sessions;
+using Sonia.Tests.Infrastructure;
+using Sonia.Tests.Security;
+
+namespace Sonia.Tests.Streaming;
+
+/// <summary>Issue 14: what the stream does with frames it cannot take, clients that stop reading, and shutdown.</summary>
+[Collection(SoniaClusterCollection.Name)]
+public sealed class StreamFrameTests(SoniaClusterFixture fixture)
+{
+    [Fact]
+    public async Task MalformedFrames_GetAnErrorEach_AndTheSocketStaysOpen()
+    {
+        var sessionId = await OpenSessionAsync(fixture.Http);
+        await using var client = await StreamClient.ConnectAsync(fixture.Http.BaseAddress!, sessionId);
+        var cases = new (string Frame, string Code)[]
+        {
+            ("not json", "invalid_json"),
+            ("[1,2]", "invalid_json"),
+            ("{\"type\":\"dance\"}", "unknown_type"),
+            ("{\"text\":\"hello\"}", "invalid_frame"),
+            ("{\"type\":\"input.text\"}", "invalid_frame"),
+            ("{\"type\":\"input.text\",\"text\":\"hi\",\"extra\":\"x\"}", "invalid_frame"),
+            ("{\"type\":\"input.text\",\"text\":5}", "invalid_frame"),
+            ("{\"type\":\"input.text\",\"text\":\"   \"}", "invalid_frame"),
+            ("{\"type\":\"input.text\",\"text\":\"hi\",\"correlation_id\":\"bad id!\"}", "invalid_frame"),
+            ("{\"type\":\"action.approve\",\"action_id\":\"act_1\",\"args_hash\":\"00\"}", "invalid_frame"),
+            ("{\"type\":\"action.deny\"}", "invalid_frame"),
+            ($"{{\"type\":\"input.text\",\"text\":\"{new string('a', 8001)}\",\"correlation_id\":\"c-long-1\"}}", "text_too_long"),
+        };
+
+        foreach (var (frame, code) in cases)
+        {
+            await client.SendTextAsync(frame);
+            var error = await client.ReceiveAsync() ?? throw new InvalidOperationException($"closed after {frame[..Math.Min(40, frame.Length)]}");
+
+            Assert.Equal("error", error.GetProperty("type").GetString());
+            Assert.True(code == error.GetProperty("code").GetString(), $"{frame[..Math.Min(60, frame.Length)]}: {error.GetRawText()[..200]}");
+            Assert.Equal(400, error.GetProperty("status").GetInt32());
+            Assert.Equal(sessionId, error.GetProperty("session_id").GetString());
+            Assert.Equal(JsonValueKind.Null, error.GetProperty("turn_id").ValueKind);
+            Assert.False(string.IsNullOrEmpty(error.GetProperty("correlation_id").GetString()));
+            Assert.Equal(WebSocketState.Open, client.State);
+        }
+
+        // The frame's own correlation id comes back when it could be read; a too-long text is not echoed.
+        Assert.Equal("c-long-1", client.Events[^1].GetProperty("correlation_id").GetString());
+        Assert.DoesNotContain(new string('a', 100), client.Describe(), StringComparison.Ordinal);
+
+        await client.SendBinaryAsync([1, 2, 3]);
+        var binary = await client.ReceiveAsync();
+        Assert.Equal("invalid_frame", binary!.Value.GetProperty("code").GetString());
+        Assert.Equal(WebSocketState.Open, client.State);
+    }
+
+    [Fact]
+    public async Task OversizedFrame_ClosesTheSocketWith1009()
+    {
+        var sessionId = await OpenSessionAsync(fixture.Http);
+        await using var client = await StreamClient.ConnectAsync(fixture.Http.BaseAddress!, sessionId);
+
+        // Over 64 KiB, the default limit; the content would be a fine frame if it were shorter.
+        await client.SendTextAsync($"{{\"type\":\"input.text\",\"text\":\"{new string('a', 64 * 1024)}\"}}");
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.ReceiveCloseAsync());
+        Assert.Empty(client.Events);
+    }
+
+    [Fact]
+    public async Task UnknownOrMissingSession_IsAnsweredSessionNotFound_AndClosedAsPolicyViolation()
+    {
+        foreach (var sessionId in new[] { SessionIds.New(), "not-a-session", null })
+        {
+            await using var client = await StreamClient.ConnectAsync(fixture.Http.BaseAddress!, sessionId, correlationId: "c-unknown-1");
+
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.ReceiveCloseAsync());
+            var error = Assert.Single(client.Events);
+            Assert.Equal("session_not_found", error.GetProperty("code").GetString());
+            Assert.Equal(404, error.GetProperty("status").GetInt32());
+            Assert.Equal("c-unknown-1", error.GetProperty("correlation_id").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task PlainGet_WithoutUpgrade_Is400Problem()
+    {
+        using var response = await fixture.Http.GetAsync($"/v1/stream?session_id={SessionIds.New()}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ClientThatStopsReading_IsDisconnected_NotBufferedWithoutBound()
+    {
+        await using var gateway = await SecuredGateway.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Sonia:Stream:OutgoingQueueCapacity"] = "2",
+            ["Sonia:Stream:CloseTimeout"] = "00:00:00.500",
+        });
+        var sessionId = await OpenSessionAsync(gateway.As("root"));
+        await using var client = await StreamClient.ConnectAsync(gateway.BaseAddress, sessionId, gateway.Keys["root"], receiveBufferBytes: 1024);
+
+        // Each malformed frame earns an error event the client never reads: the socket's buffers fill, then the queue.
+        var sent = 0;
+        var disconnected = false;
+        while (!disconnected && sent < 200_000)
+        {
+            try
+            {
+                await client.SendTextAsync("x");
+                sent++;
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                disconnected = true;
+            }
+        }
+
+        Assert.True(disconnected, $"still connected after {sent} frames");
+        var logs = await gateway.LogsContainingAsync("the client stopped reading");
+        Assert.Contains($"Stream for session {sessionId} disconnected", logs, StringComparison.Ordinal);
+        Assert.Contains("\"log\":\"error_log\"", logs.Split('\n').Single(l => l.Contains("the client stopped reading", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerShutdown_ClosesOpenSocketsWith1001()
+    {
+        var gateway = await SecuredGateway.StartAsync(fixture);
+        await using (gateway)
+        {
+            var sessionId = await OpenSessionAsync(gateway.As("root"));
+            await using var client = await StreamClient.ConnectAsync(gateway.BaseAddress, sessionId, gateway.Keys["root"]);
+            await client.SendTextAsync("x");
+            await client.ReceiveUntilAsync("error");
+
+            var stopping = gateway.StopAndReadLogsAsync();
+            var status = await client.ReceiveCloseAsync();
+            var logs = await stopping;
+
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            Assert.Contains($"Stream for session {sessionId} closed with 1001", logs, StringComparison.Ordinal);
+        }
+    }
+
+    public static async Task<string> OpenSessionAsync(HttpClient http)
+    {
+        using var response = await http.PostAsync("/v1/sessions", null);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session_id").GetString()!;
+    }
+}
