@@ -37,7 +37,7 @@ public sealed class SessionSubscription : IAsyncDisposable
         }
         catch
         {
-            services.Cluster.DeleteObjectReference<ISessionObserver>(subscription._observer);
+            services.Cluster.DeleteObjectReference<ISessionObserver>(subscription._reference);
             throw;
         }
     }
@@ -81,7 +81,7 @@ public sealed class SessionSubscription : IAsyncDisposable
         }
         finally
         {
-            _services.Cluster.DeleteObjectReference<ISessionObserver>(_observer);
+            _services.Cluster.DeleteObjectReference<ISessionObserver>(_reference);
         }
     }
 
