@@ -51,3 +51,26 @@ public static class TurnIds
 
     public static string New() => PrefixedIds.New(Prefix);
 }
+
+/// <summary>
+/// Actions the router proposes are submitted as <c>assistant:&lt;owner&gt;</c>: the owner sees them as its own and may
+/// approve them (the proposer is the assistant, the approver the person, so four-eyes holds).
+/// </summary>
+public static class AssistantActors
+{
+    public const string Prefix = "assistant:";
+
+    public static string For(string owner) => Prefix + owner;
+
+    /// <summary>True when <paramref name="submittedBy"/> is the assistant acting for <paramref name="owner"/>.</summary>
+    public static bool IsFor(string? submittedBy, string? owner) =>
+        owner is { Length: > 0 } && submittedBy is not null
+        && submittedBy.Length == Prefix.Length + owner.Length
+        && submittedBy.StartsWith(Prefix, StringComparison.Ordinal) && submittedBy.EndsWith(owner, StringComparison.Ordinal);
+}
+
+/// <summary>Bounds on what a client may send as a turn.</summary>
+public static class TurnLimits
+{
+    public const int MaxTextLength = 4000;
+}

@@ -235,6 +235,7 @@ public sealed partial class ActionGrain(
         if (_action is { } now && ActionStatuses.IsTerminal(now.Status))
         {
             _ended?.TrySetResult();
+            NotifySessionOfEnd(change.Action);
         }
 
         _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));

@@ -41,6 +41,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
         var expected = new Dictionary<string, string>
         {
             ["POST /v1/sessions/"] = SoniaRoles.Client,
+            ["POST /v1/sessions/{sessionId}/turns"] = SoniaRoles.Client,
             ["POST /v1/actions/"] = SoniaRoles.Client,
             ["GET /v1/actions/{actionId}"] = SoniaRoles.Client,
             ["POST /v1/actions/{actionId}/approve"] = SoniaRoles.Operator,
