@@ -15,8 +15,8 @@ public static class ServerFrames
 
     private static readonly HashSet<string> Envelope = new(StringComparer.Ordinal) { "type", "session_id", "turn_id", "correlation_id" };
 
-    /// <summary>A session event as the client sees it: the envelope, then the payload's own fields.</summary>
-    public static byte[] From(SessionEvent e) => Write(e.Type, e.SessionId, e.TurnId, e.CorrelationId, writer =>
+    /// <summary>A session event as the client sees it: the envelope (an empty turn id is null), then the payload's own fields.</summary>
+    public static byte[] From(SessionEvent e) => Write(e.Type, e.SessionId, e.TurnId is { Length: > 0 } ? e.TurnId : null, e.CorrelationId, writer =>
     {
         using var payload = JsonDocument.Parse(string.IsNullOrEmpty(e.PayloadJson) ? "{}" : e.PayloadJson);
         if (payload.RootElement.ValueKind != JsonValueKind.Object)
