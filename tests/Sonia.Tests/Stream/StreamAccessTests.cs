@@ -93,4 +93,26 @@ public sealed class StreamAccessTests(SoniaClusterFixture fixture) : IAsyncLifet
         Assert.Equal("invalid_frame", (await ops.ReceiveUntilAsync("error")).GetProperty("code").GetString());
         Assert.Equal(WebSocketState.Open, ops.State);
     }
+
+    [Fact]
+    public async Task Commands_CountAgainstTheKeysRequestBudget_RefusedOverIt_SocketStaysOpen()
+    {
+        await using var limited = await SecuredGateway.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Sonia:Auth:RateLimits:Client"] = "3",
+        });
+        var sessionId = await StreamFrameTests.OpenSessionAsync(limited.As("client-a"));
+        await using var client = await StreamClient.ConnectAsync(limited.BaseAddress, sessionId, limited.Keys["client-a"]);
+
+        var codes = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            await client.SendAsync(new { type = "action.deny", action_id = Sonia.Grains.Interfaces.Actions.ActionIds.New() });
+            codes.Add((await client.ReceiveUntilAsync("error")).GetProperty("code").GetString()!);
+        }
+
+        Assert.Equal(["action_not_found", "action_not_found", "action_not_found", "rate_limited"], codes);
+        Assert.Equal(429, client.Events[^1].GetProperty("status").GetInt32());
+        Assert.Equal(WebSocketState.Open, client.State);
+    }
 }
