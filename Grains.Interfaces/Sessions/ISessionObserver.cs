@@ -20,7 +20,15 @@ public sealed record class SessionEvent(
     [property: Id(1)] string SessionId,
     [property: Id(2)] string TurnId,
     [property: Id(3)] string CorrelationId,
-    [property: Id(4)] string PayloadJson);
+    [property: Id(4)] string PayloadJson)
+{
+    /// <summary>
+    /// Rises by one with each event a session activation publishes. Orleans does not promise that one-way messages
+    /// arrive in the order they were sent, so a subscriber that needs the order (a stream writing frames) sorts by it.
+    /// </summary>
+    [Id(5)]
+    public long Sequence { get; init; }
+}
 
 /// <summary>The event types a session publishes, as sent on the wire.</summary>
 public static class SessionEventTypes

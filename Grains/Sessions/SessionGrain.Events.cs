@@ -15,6 +15,9 @@ public sealed partial class SessionGrain
 {
     private readonly Dictionary<ISessionObserver, DateTimeOffset> _observers = [];
 
+    /// <summary>The <see cref="SessionEvent.Sequence"/> of the last event published by this activation.</summary>
+    private long _sequence;
+
     public Task SubscribeAsync(ISessionObserver observer)
     {
         _observers[observer] = time.GetUtcNow();
@@ -86,6 +89,7 @@ public sealed partial class SessionGrain
             return;
         }
 
+        e = e with { Sequence = ++_sequence };
         var now = time.GetUtcNow();
         foreach (var (observer, renewed) in _observers.ToList())
         {

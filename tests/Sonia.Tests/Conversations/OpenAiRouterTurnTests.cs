@@ -149,7 +149,7 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
             var turn = await Eventually.ResultAsync(() => _turns.TurnOkAsync(session, $"hello {marker}"), TimeSpan.FromSeconds(10),
                 t => t.GetProperty("degraded").GetBoolean());
 
-            Assert.Contains("breaker of 'router' is isolated", turn.GetProperty("errors")[0].GetString());
+            Assert.Contains("the breaker of 'router' is Isolated", turn.GetProperty("errors")[0].GetString());
             Assert.Empty(fixture.Chat.For(marker));
         }
         finally

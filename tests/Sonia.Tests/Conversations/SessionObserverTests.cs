@@ -35,6 +35,7 @@ public sealed class SessionObserverTests(ConversationClusterFixture fixture)
              SessionEventTypes.ActionConfirmationRequired, SessionEventTypes.TurnCompleted],
             events.Select(e => e.Type));
         Assert.All(events, e => Assert.Equal((sessionId, turn.TurnId, "obs-corr-1"), (e.SessionId, e.TurnId, e.CorrelationId)));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Sequence - events[0].Sequence + 1));
         var confirmation = JsonDocument.Parse(events[4].PayloadJson).RootElement;
         Assert.Equal(proposed.ArgsHash, confirmation.GetProperty("args_hash").GetString());
         Assert.Equal(memoryId, confirmation.GetProperty("args").GetProperty("memory_id").GetString());
@@ -82,7 +83,8 @@ public sealed class SessionObserverTests(ConversationClusterFixture fixture)
     }
 
     private static Task<List<SessionEvent>> WaitForAsync(Recorder observer, string type) =>
-        Eventually.ResultAsync(() => Task.FromResult(observer.Events.ToList()), TimeSpan.FromSeconds(20), all => all.Any(e => e.Type == type));
+        Eventually.ResultAsync(() => Task.FromResult(observer.Events.OrderBy(e => e.Sequence).ToList()), TimeSpan.FromSeconds(20),
+            all => all.Any(e => e.Type == type));
 
     private sealed class Recorder : ISessionObserver
     {
