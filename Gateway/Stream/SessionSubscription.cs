@@ -22,7 +22,8 @@ public sealed class SessionSubscription : IAsyncDisposable
     {
         _services = services;
         _session = services.Cluster.GetGrain<ISessionGrain>(sessionId);
-        _observer = new Observer(sessionId, outbox, services.Logger, correlationId);
+        _observer = new Observer(sessionId, new EventOrder(f => outbox.Post(f), services.Options.EventOrderWindow, services.Time),
+            services.Logger, correlationId);
         _reference = services.Cluster.CreateObjectReference<ISessionObserver>(_observer);
         _correlationId = correlationId;
     }
@@ -38,6 +39,7 @@ public sealed class SessionSubscription : IAsyncDisposable
         catch
         {
             services.Cluster.DeleteObjectReference<ISessionObserver>(subscription._reference);
+            subscription._observer.Order.Dispose();
             throw;
         }
     }
@@ -82,13 +84,16 @@ public sealed class SessionSubscription : IAsyncDisposable
         finally
         {
             _services.Cluster.DeleteObjectReference<ISessionObserver>(_reference);
+            _observer.Order.Dispose();
         }
     }
 
-    /// <summary>Turns each event into its frame and queues it; never blocks the grain that publishes.</summary>
-    private sealed class Observer(string sessionId, StreamOutbox outbox, ILogger logger, string correlationId) : ISessionObserver
+    /// <summary>Turns each event into its frame and queues it, in the session's order; never blocks the grain that publishes.</summary>
+    private sealed class Observer(string sessionId, EventOrder order, ILogger logger, string correlationId) : ISessionObserver
     {
         public string SessionId { get; } = sessionId;
+
+        public EventOrder Order { get; } = order;
 
         public void OnEvent(SessionEvent e)
         {
@@ -112,7 +117,7 @@ public sealed class SessionSubscription : IAsyncDisposable
                 return;
             }
 
-            outbox.Post(frame);
+            Order.Add(e.Sequence, frame);
         }
     }
 }

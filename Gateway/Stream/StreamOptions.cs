@@ -43,6 +43,13 @@ public sealed class StreamOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
     public TimeSpan ResubscribeInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an event that arrived before an earlier one of its session is held for that one (Orleans does not keep
+    /// one-way messages in order); a gap still open then is skipped.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
+    public TimeSpan EventOrderWindow { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How long closing may wait for the last send and the client's close frame before the socket is aborted.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
