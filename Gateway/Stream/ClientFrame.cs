@@ -89,9 +89,8 @@ public static class ClientFrames
             return null;
         }
 
-        var correlationId = fields.GetValueOrDefault("correlation_id") is { } supplied && Hosting.Correlation.CorrelationId.IsValid(supplied)
-            ? supplied
-            : null;
+        var supplied = fields.GetValueOrDefault("correlation_id");
+        var correlationId = Hosting.Correlation.CorrelationId.IsValid(supplied) ? supplied : null;
         error = Check(fields, maxTextLength);
         if (error is not null)
         {

@@ -16,7 +16,7 @@ public static class ServerFrames
     private static readonly HashSet<string> Envelope = new(StringComparer.Ordinal) { "type", "session_id", "turn_id", "correlation_id" };
 
     /// <summary>A session event as the client sees it: the envelope (an empty turn id is null), then the payload's own fields.</summary>
-    public static byte[] From(SessionEvent e) => Write(e.Type, e.SessionId, e.TurnId is { Length: > 0 } ? e.TurnId : null, e.CorrelationId, writer =>
+    public static byte[] From(SessionEvent e) => Write(e.Type, e.SessionId, NullIfEmpty(e.TurnId), e.CorrelationId, writer =>
     {
         using var payload = JsonDocument.Parse(string.IsNullOrEmpty(e.PayloadJson) ? "{}" : e.PayloadJson);
         if (payload.RootElement.ValueKind != JsonValueKind.Object)
@@ -46,6 +46,8 @@ public static class ServerFrames
                 writer.WriteString("action_id", error.ActionId);
             }
         });
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static byte[] Write(string type, string? sessionId, string? turnId, string correlationId, Action<Utf8JsonWriter> payload)
     {

@@ -28,7 +28,8 @@ public sealed class SessionSubscription : IAsyncDisposable
         _correlationId = correlationId;
     }
 
-    public static async Task<SessionSubscription> StartAsync(StreamServices services, string sessionId, StreamOutbox outbox, string correlationId)
+    public static async Task<SessionSubscription> StartAsync(
+        StreamServices services, string sessionId, StreamOutbox outbox, string correlationId)
     {
         var subscription = new SessionSubscription(services, sessionId, outbox, correlationId);
         try

@@ -30,7 +30,8 @@ public sealed partial class StreamConnection
             _caller = caller;
             _sessionId = sessionId;
             _session = connection._services.Cluster.GetGrain<ISessionGrain>(sessionId);
-            _inputs = Channel.CreateBounded<TurnRequest>(new BoundedChannelOptions(connection._options.MaxPendingInputs) { SingleReader = true });
+            _inputs = Channel.CreateBounded<TurnRequest>(
+                new BoundedChannelOptions(connection._options.MaxPendingInputs) { SingleReader = true });
             _turns = Task.Run(RunTurnsAsync);
         }
 
@@ -50,14 +51,16 @@ public sealed partial class StreamConnection
             var correlationId = frame.CorrelationId ?? CorrelationId.NewRequestId();
             if (frame.Type == ClientFrame.Auth)
             {
-                Refuse(correlationId, new StreamError("already_authenticated", "this socket is authenticated already", StatusCodes.Status400BadRequest));
+                Refuse(correlationId,
+                    new StreamError("already_authenticated", "this socket is authenticated already", StatusCodes.Status400BadRequest));
                 return;
             }
 
             if (!Services.Limiter.TryAcquire(_caller, out var retryAfter))
             {
                 Refuse(correlationId, new StreamError("rate_limited",
-                    $"Key '{_caller.Name}' used its request budget for this minute; retry after {retryAfter} s.", StatusCodes.Status429TooManyRequests));
+                    $"Key '{_caller.Name}' used its request budget for this minute; retry after {retryAfter} s.",
+                    StatusCodes.Status429TooManyRequests));
                 return;
             }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Sonia.Grains.Interfaces.Sessions;
 
 namespace Sonia.Gateway.Streaming;
 
@@ -12,9 +13,9 @@ public sealed class StreamOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
-    /// <summary>The longest <c>input.text</c>, in characters; a longer one is answered with an <c>error</c> event.</summary>
-    [Range(1, 1024 * 1024)]
-    public int MaxTextLength { get; set; } = 8000;
+    /// <summary>The longest <c>input.text</c> in characters (at most what a turn takes); a longer one gets an <c>error</c> event.</summary>
+    [Range(1, TurnLimits.MaxTextLength)]
+    public int MaxTextLength { get; set; } = TurnLimits.MaxTextLength;
 
     /// <summary>
     /// Events queued for a client that has not read them yet. When the queue is full the client has stopped reading:

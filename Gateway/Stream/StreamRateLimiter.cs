@@ -25,8 +25,8 @@ public sealed class StreamRateLimiter(RoleRateLimits limits) : IDisposable
     public bool TryAcquire(StreamCaller caller, out int retryAfterSeconds)
     {
         using var lease = _limiter.AttemptAcquire(caller);
-        retryAfterSeconds = lease.IsAcquired ? 0
-            : Math.Max(1, (int)Math.Ceiling((lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : KeyRateLimiting.Window).TotalSeconds));
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : KeyRateLimiting.Window;
+        retryAfterSeconds = lease.IsAcquired ? 0 : Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         return lease.IsAcquired;
     }
 

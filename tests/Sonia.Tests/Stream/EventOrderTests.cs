@@ -3,7 +3,7 @@ using Sonia.Gateway.Streaming;
 
 namespace Sonia.Tests.Streaming;
 
-/// <summary>A session's events reach the socket in the order the session published them, and a lost one is not waited on for good.</summary>
+/// <summary>A session's events reach the socket in the order they were published; a lost one is not waited on for good.</summary>
 public sealed class EventOrderTests
 {
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(250);

@@ -66,7 +66,8 @@ public sealed class StreamAccessTests(SoniaClusterFixture fixture) : IAsyncLifet
 
         Assert.Equal("already_authenticated", again.GetProperty("code").GetString());
         Assert.Equal(WebSocketState.Open, client.State);
-        var logs = await _gateway.LogsContainingAsync($"upgraded to WebSocket for session {sessionId} by client-a (key sent as auth frame)");
+        var logs = await _gateway.LogsContainingAsync(
+            $"upgraded to WebSocket for session {sessionId} by client-a (key sent as auth frame)");
         Assert.DoesNotContain(_gateway.Keys["client-a"], logs, StringComparison.Ordinal);
         Assert.DoesNotContain(_gateway.Keys["client-a"], client.Describe(), StringComparison.Ordinal);
     }

@@ -28,7 +28,7 @@ public sealed class StreamClient : IAsyncDisposable
     public List<JsonElement> Events { get; } = [];
 
     /// <param name="bearer">Sent as the Authorization header; none when null.</param>
-    /// <param name="receiveBufferBytes">The client socket's kernel receive buffer; small makes a client that stops reading stall soon.</param>
+    /// <param name="receiveBufferBytes">The client socket's kernel receive buffer; small, a client that stops reading stalls soon.</param>
     public static async Task<StreamClient> ConnectAsync(
         Uri gateway, string? sessionId, string? bearer = null, string? correlationId = null, int? receiveBufferBytes = null)
     {

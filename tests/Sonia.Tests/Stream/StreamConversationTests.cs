@@ -46,7 +46,8 @@ public sealed class StreamConversationTests(SoniaClusterFixture fixture) : IAsyn
         Assert.Equal($"Noted: the {word} sings", completed.GetProperty("assistant_text").GetString());
         Assert.Equal("note.save", saved.GetProperty("tool").GetString());
         Assert.Equal(ActionStatuses.Succeeded, saved.GetProperty("status").GetString());
-        var action = await _gateway.As("client-a").GetFromJsonAsync<JsonElement>($"/v1/actions/{saved.GetProperty("action_id").GetString()}");
+        var savedId = saved.GetProperty("action_id").GetString();
+        var action = await _gateway.As("client-a").GetFromJsonAsync<JsonElement>($"/v1/actions/{savedId}");
         Assert.Equal(correlationId, action.GetProperty("correlation_id").GetString());
 
         // Without a correlation id of its own, the input gets one at the socket's entry.
@@ -72,7 +73,8 @@ public sealed class StreamConversationTests(SoniaClusterFixture fixture) : IAsyn
         var actionId = confirm.GetProperty("action_id").GetString()!;
         var hash = confirm.GetProperty("args_hash").GetString()!;
 
-        await client.SendAsync(new { type = "action.approve", action_id = actionId, args_hash = new string('0', 64), correlation_id = "c-bad-hash" });
+        var wrongHash = new string('0', 64);
+        await client.SendAsync(new { type = "action.approve", action_id = actionId, args_hash = wrongHash, correlation_id = "c-bad-hash" });
         var refused = await client.ReceiveUntilAsync("error");
         await client.SendAsync(new { type = "action.approve", action_id = actionId, args_hash = hash });
         var result = await client.ReceiveUntilAsync("action.result", e => e.GetProperty("action_id").GetString() == actionId);

@@ -17,6 +17,8 @@ namespace Sonia.Tests.Streaming;
 [Collection(SoniaClusterCollection.Name)]
 public sealed class StreamFrameTests(SoniaClusterFixture fixture)
 {
+    private static readonly string TooLong = new('a', TurnLimits.MaxTextLength + 1);
+
     [Fact]
     public async Task MalformedFrames_GetAnErrorEach_AndTheSocketStaysOpen()
     {
@@ -35,13 +37,14 @@ public sealed class StreamFrameTests(SoniaClusterFixture fixture)
             ("{\"type\":\"input.text\",\"text\":\"hi\",\"correlation_id\":\"bad id!\"}", "invalid_frame"),
             ("{\"type\":\"action.approve\",\"action_id\":\"act_1\",\"args_hash\":\"00\"}", "invalid_frame"),
             ("{\"type\":\"action.deny\"}", "invalid_frame"),
-            ($"{{\"type\":\"input.text\",\"text\":\"{new string('a', 8001)}\",\"correlation_id\":\"c-long-1\"}}", "text_too_long"),
+            ($"{{\"type\":\"input.text\",\"text\":\"{TooLong}\",\"correlation_id\":\"c-long-1\"}}", "text_too_long"),
         };
 
         foreach (var (frame, code) in cases)
         {
             await client.SendTextAsync(frame);
-            var error = await client.ReceiveAsync() ?? throw new InvalidOperationException($"closed after {frame[..Math.Min(40, frame.Length)]}");
+            var error = await client.ReceiveAsync()
+                ?? throw new InvalidOperationException($"closed after {frame[..Math.Min(40, frame.Length)]}");
 
             Assert.Equal("error", error.GetProperty("type").GetString());
             Assert.True(code == error.GetProperty("code").GetString(), $"{frame[..Math.Min(60, frame.Length)]}: {error.GetRawText()}");
