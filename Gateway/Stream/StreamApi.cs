@@ -38,8 +38,8 @@ public static class StreamApi
     public static async Task OpenStreamAsync(
         HttpContext context,
         [FromQuery(Name = "session_id")] string? sessionId,
-        StreamServices services,
-        IHostApplicationLifetime lifetime)
+        [FromServices] StreamServices services,
+        [FromServices] IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
