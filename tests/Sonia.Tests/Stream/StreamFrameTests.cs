@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Sonia.Gateway;
 using Sonia.Grains.Interfaces.Sessions;
+using Sonia.Tests.Conversations;
 using Sonia.Tests.Infrastructure;
 using Sonia.Tests.Security;
 
@@ -76,6 +76,22 @@ public sealed class StreamFrameTests(SoniaClusterFixture fixture)
 
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.ReceiveCloseAsync());
         Assert.Empty(client.Events);
+    }
+
+    [Fact]
+    public async Task Socket_CarriesMoreThanTheHttpBodyLimit_OverItsLife()
+    {
+        var sessionId = await OpenSessionAsync(fixture.Http);
+        await using var client = await StreamClient.ConnectAsync(fixture.Http.BaseAddress!, sessionId);
+
+        // 48 frames of 30 KB: 1.4 MB, past the 1 MiB a request body may have (Sonia:Limits:MaxBodyBytes).
+        for (var i = 0; i < 48; i++)
+        {
+            await client.SendTextAsync($"{{\"type\":\"input.text\",\"text\":\"{new string('b', 30_000)}\"}}");
+            Assert.Equal("text_too_long", (await client.ReceiveUntilAsync("error")).GetProperty("code").GetString());
+        }
+
+        Assert.Equal(WebSocketState.Open, client.State);
     }
 
     [Fact]
@@ -181,10 +197,5 @@ public sealed class StreamFrameTests(SoniaClusterFixture fixture)
         }
     }
 
-    public static async Task<string> OpenSessionAsync(HttpClient http)
-    {
-        using var response = await http.PostAsync("/v1/sessions", null);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session_id").GetString()!;
-    }
+    public static Task<string> OpenSessionAsync(HttpClient http) => new TurnsClient(http).OpenAsync();
 }
