@@ -27,7 +27,8 @@ public static class SessionsApi
         return TypedResults.Created($"/v1/sessions/{sessionId}", session);
     }
 
-    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSessionAsync(string sessionId, HttpContext context, IClusterClient cluster)
+    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSessionAsync(
+        string sessionId, HttpContext context, IClusterClient cluster)
     {
         if (!SessionIds.IsValid(sessionId))
         {

@@ -45,7 +45,8 @@ internal static class BoundedHttp
         }
     }
 
-    private static async Task<string> ReadAsync(HttpResponseMessage response, long maxBytes, string service, CancellationToken cancellationToken)
+    private static async Task<string> ReadAsync(
+        HttpResponseMessage response, long maxBytes, string service, CancellationToken cancellationToken)
     {
         if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
         {

@@ -64,7 +64,9 @@ public sealed partial class SessionGrain
         {
             turns[index] = turns[index] with
             {
-                Actions = turns[index].Actions.Select(a => a.ActionId == action.ActionId ? a with { Status = action.Status, ArgsHash = null } : a).ToList(),
+                Actions = turns[index].Actions
+                    .Select(a => a.ActionId == action.ActionId ? a with { Status = action.Status, ArgsHash = null } : a)
+                    .ToList(),
             };
         }
 
@@ -123,7 +125,8 @@ public sealed partial class SessionGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the end of action {ActionId} is not in its stored history yet")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Session {SessionId}: the end of action {ActionId} is not in its stored history yet")]
     private static partial void LogHistoryNotUpdated(ILogger logger, string sessionId, string actionId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: an observer could not be reached and was dropped")]

@@ -39,7 +39,8 @@ public sealed partial class SessionGrain
 
         var memories = await SearchMemoryAsync(turn, text);
         var memoryMs = Elapsed(started);
-        Publish(SessionEventTypes.MemoryResults, turn, new JsonObject { ["memories"] = new JsonArray(memories.Select(MemoryJson).ToArray<JsonNode?>()) });
+        Publish(SessionEventTypes.MemoryResults, turn,
+            new JsonObject { ["memories"] = new JsonArray(memories.Select(MemoryJson).ToArray<JsonNode?>()) });
 
         var reply = await AskRouterAsync(turn, text, memories);
         var routerMs = Elapsed(started) - memoryMs;
@@ -97,7 +98,9 @@ public sealed partial class SessionGrain
 
     private async Task<RouterReply> AskRouterAsync(Turn turn, string text, IReadOnlyList<MemoryHit> memories)
     {
-        var history = state.State.Turns.TakeLast(options.RouterHistoryTurns).Select(t => new RouterTurn(t.UserText, t.AssistantText)).ToList();
+        var history = state.State.Turns.TakeLast(options.RouterHistoryTurns)
+            .Select(t => new RouterTurn(t.UserText, t.AssistantText))
+            .ToList();
         RouterReply reply;
         try
         {
@@ -108,7 +111,8 @@ public sealed partial class SessionGrain
         {
             Degrade(turn, "router_unavailable", "router", ex);
             var fallback = "I cannot reach my router right now, so I cannot act on that.";
-            return new RouterReply(memories.Count == 0 ? fallback : $"{fallback} From what I remember: {string.Join("; ", memories.Select(m => m.Text))}", [], []);
+            var remembered = string.Join("; ", memories.Select(m => m.Text));
+            return new RouterReply(memories.Count == 0 ? fallback : $"{fallback} From what I remember: {remembered}", [], []);
         }
 
         foreach (var problem in reply.Problems)
@@ -179,7 +183,8 @@ public sealed partial class SessionGrain
         }
 
         var pending = state.State.Pending;
-        foreach (var stale in pending.OrderBy(p => p.Value.ProposedAt).Take(Math.Max(0, pending.Count - options.MaxPendingActions)).ToList())
+        var excess = Math.Max(0, pending.Count - options.MaxPendingActions);
+        foreach (var stale in pending.OrderBy(p => p.Value.ProposedAt).Take(excess).ToList())
         {
             pending.Remove(stale.Key);
         }
@@ -196,7 +201,8 @@ public sealed partial class SessionGrain
     private async Task<T> GuardedAsync<T>(string dependency, TimeSpan timeout, Func<CancellationToken, Task<T>> call)
     {
         using var deadline = new CancellationTokenSource(timeout, time);
-        return await breakers.ExecuteAsync(dependency, async _ => await call(deadline.Token).WaitAsync(timeout, time), CancellationToken.None);
+        return await breakers.ExecuteAsync(
+            dependency, async _ => await call(deadline.Token).WaitAsync(timeout, time), CancellationToken.None);
     }
 
     private void Degrade(Turn turn, string code, string dependency, Exception ex)
@@ -222,7 +228,8 @@ public sealed partial class SessionGrain
         }
     }
 
-    private static JsonObject MemoryJson(MemoryHit hit) => new() { ["memory_id"] = hit.MemoryId, ["text"] = hit.Text, ["score"] = hit.Score };
+    private static JsonObject MemoryJson(MemoryHit hit) =>
+        new() { ["memory_id"] = hit.MemoryId, ["text"] = hit.Text, ["score"] = hit.Score };
 
     private double Elapsed(long started) => time.GetElapsedTime(started).TotalMilliseconds;
 

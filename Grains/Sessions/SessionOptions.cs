@@ -8,7 +8,9 @@ public sealed class SessionOptions
 {
     public const string SectionName = "Sonia:Sessions";
 
-    /// <summary>Turns a session keeps (oldest dropped first); they are its persisted state and <c>GET /v1/sessions/{id}</c> shows them.</summary>
+    /// <summary>
+    /// Turns a session keeps (oldest dropped first); they are its persisted state and <c>GET /v1/sessions/{id}</c> shows them.
+    /// </summary>
     [Range(1, 1000)]
     public int MaxTurns { get; set; } = 50;
 

@@ -26,7 +26,9 @@ public sealed class MemoryOptions : IValidatableObject
     [Range(1, 50)]
     public int MaxResults { get; set; } = 5;
 
-    /// <summary>A search slower than this is abandoned (and counts against the <c>memory</c> breaker); the turn goes on without memories.</summary>
+    /// <summary>
+    /// A search slower than this is abandoned (and counts against the <c>memory</c> breaker); the turn goes on without memories.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -19,7 +19,7 @@ public abstract class MemorySql
     /// <summary>@query, @session_id, @limit: the memories saved in one session.</summary>
     public abstract string SearchSession { get; }
 
-    /// <summary>@query, @session_id, @owner, @assistant, @limit: also those of every session the owner (or its assistant) acted in.</summary>
+    /// <summary>@query, @session_id, @owner, @assistant, @limit: also those of every session the owner (or its assistant) used.</summary>
     public abstract string SearchUser { get; }
 
     /// <summary>The value of @query for these terms.</summary>
@@ -65,7 +65,8 @@ public sealed class SqlServerMemorySql : MemorySql
         "FROM sonia.memories AS x CROSS APPLY OPENJSON(@query) AS t " +
         "WHERE x.[text] LIKE N'%' + t.[value] + N'%' ";
 
-    private const string Order = "GROUP BY x.memory_id) AS hits ON hits.memory_id = m.memory_id ORDER BY hits.score DESC, m.created_at DESC";
+    private const string Order =
+        "GROUP BY x.memory_id) AS hits ON hits.memory_id = m.memory_id ORDER BY hits.score DESC, m.created_at DESC";
 
     public override string SearchSession => Select + "AND x.session_id = @session_id " + Order;
 

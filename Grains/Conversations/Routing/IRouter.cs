@@ -8,7 +8,8 @@ public interface IRouter
     Task<RouterReply> RouteAsync(RouterRequest request, CancellationToken cancellationToken);
 }
 
-public sealed record RouterRequest(string Text, IReadOnlyList<RouterTurn> History, IReadOnlyList<MemoryHit> Memories, IReadOnlyList<RouterTool> Tools);
+public sealed record RouterRequest(
+    string Text, IReadOnlyList<RouterTurn> History, IReadOnlyList<MemoryHit> Memories, IReadOnlyList<RouterTool> Tools);
 
 /// <summary>One earlier exchange of the session, oldest first.</summary>
 public sealed record RouterTurn(string UserText, string AssistantText);

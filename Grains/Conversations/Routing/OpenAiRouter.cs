@@ -19,7 +19,8 @@ public sealed class OpenAiRouter(HttpClient http, RouterOptions options) : IRout
     public async Task<RouterReply> RouteAsync(RouterRequest request, CancellationToken cancellationToken)
     {
         var names = request.Tools.ToDictionary(t => FunctionName(t.Name), t => t.Name, StringComparer.Ordinal);
-        var answer = await BoundedHttp.PostAsync(http, _completions, Body(request), options.ApiKey, options.MaxResponseBytes, Service, cancellationToken);
+        var answer = await BoundedHttp.PostAsync(
+            http, _completions, Body(request), options.ApiKey, options.MaxResponseBytes, Service, cancellationToken);
         if (answer?["choices"] is not JsonArray { Count: > 0 } choices || choices[0]?["message"] is not JsonObject message)
         {
             throw new ServiceFailedException($"{Service} answered without choices[0].message");

@@ -47,7 +47,8 @@ public sealed class RouterOptions : IValidatableObject
 
         if (!HttpUrls.IsValid(BaseUrl))
         {
-            yield return new ValidationResult($"{validationContext.DisplayName}: BaseUrl must be an absolute http(s) URL when Kind is openai.", [nameof(BaseUrl)]);
+            yield return new ValidationResult(
+                $"{validationContext.DisplayName}: BaseUrl must be an absolute http(s) URL when Kind is openai.", [nameof(BaseUrl)]);
         }
 
         if (string.IsNullOrWhiteSpace(Model))

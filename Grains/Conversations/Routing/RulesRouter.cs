@@ -42,7 +42,8 @@ public sealed partial class RulesRouter : IRouter
         var best = memories.FirstOrDefault(m => terms.Any(t => m.Text.Contains(t, StringComparison.OrdinalIgnoreCase)));
         return best is null
             ? new RouterReply($"I found no memory matching \"{what}\".", [], [])
-            : Call($"I will forget \"{best.Text}\" once you confirm.", BuiltInTools.NoteDelete, new JsonObject { ["memory_id"] = best.MemoryId });
+            : Call($"I will forget \"{best.Text}\" once you confirm.", BuiltInTools.NoteDelete,
+                new JsonObject { ["memory_id"] = best.MemoryId });
     }
 
     private static string FromMemories(IReadOnlyList<MemoryHit> memories) => memories.Count == 0
@@ -51,7 +52,8 @@ public sealed partial class RulesRouter : IRouter
 
     private static RouterReply Call(string text, string tool, JsonObject args) => new(text, [new ToolCall(tool, args.ToJsonString())], []);
 
-    [GeneratedRegex(@"^(?:note|remember)\s*:\s*(?<body>\S.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:note|remember)\s*:\s*(?<body>\S.*)$",
+        RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex Note();
 
     [GeneratedRegex(@"^echo\s+(?<body>\S.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]

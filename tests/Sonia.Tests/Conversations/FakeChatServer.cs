@@ -49,7 +49,8 @@ public sealed class FakeChatServer : IAsyncDisposable
     private async Task CompleteAsync(HttpContext context)
     {
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
-        var lastUser = body["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "user")?["content"]?.GetValue<string>() ?? "";
+        var lastUser = body["messages"]!.AsArray()
+            .LastOrDefault(m => m!["role"]!.GetValue<string>() == "user")?["content"]?.GetValue<string>() ?? "";
         Requests.Enqueue(new Received(body, lastUser, context.Request.Headers.Authorization.ToString(),
             context.Request.Headers["X-Correlation-ID"].ToString()));
         var reply = _scripts.FirstOrDefault(s => lastUser.Contains(s.Key, StringComparison.Ordinal)).Value ?? ChatReply.Text("ok");
@@ -100,5 +101,6 @@ public sealed record ChatReply(int Status, JsonObject Body, int DelayMs = 0)
         });
     }
 
-    public static ChatReply Failing(int status) => new(status, new JsonObject { ["error"] = new JsonObject { ["message"] = "scripted failure" } });
+    public static ChatReply Failing(int status) =>
+        new(status, new JsonObject { ["error"] = new JsonObject { ["message"] = "scripted failure" } });
 }

@@ -26,7 +26,8 @@ public sealed class MemoryStoreTests
         await InsertMemoryAsync(database, "mem_c", "ses_2", "the red bicycle has a flat tyre");
         var store = new SqlMemoryStore(database, new MemoryOptions());
 
-        var hits = await store.SearchAsync(new MemoryQuery("ses_1", "alice", "Where is the red bicycle's garage?", 5), CancellationToken.None);
+        var query = new MemoryQuery("ses_1", "alice", "Where is the red bicycle's garage?", 5);
+        var hits = await store.SearchAsync(query, CancellationToken.None);
 
         Assert.Equal(["mem_a", "mem_b"], hits.Select(h => h.MemoryId));
         Assert.True(hits[0].Score > hits[1].Score);
@@ -97,7 +98,9 @@ public sealed class MemoryStoreTests
     [Fact]
     public void HttpStore_WithoutBaseUrl_StopsStartUpNamingTheSetting()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Sonia:Memory:Store"] = "http" }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Sonia:Memory:Store"] = "http" })
+            .Build();
 
         var error = Assert.Throws<Sonia.Hosting.Cluster.StartupException>(() =>
             new ServiceCollection().AddSoniaConversations(configuration, ActionsOptions.Bind(configuration), new DatabaseOptions()));

@@ -24,8 +24,8 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
         var saved = await _turns.TurnOkAsync(session, $"remember the locker code {fact} {saving}");
         var note = Assert.Single(saved.GetProperty("actions").EnumerateArray());
         Assert.Equal(ActionStatuses.Succeeded, note.GetProperty("status").GetString());
-        var memoryId = JsonNode.Parse((await _actions.GetAsync(note.GetProperty("action_id").GetString()!)).GetProperty("result").GetRawText())!["memory_id"]!
-            .GetValue<string>();
+        var saveAction = await _actions.GetAsync(note.GetProperty("action_id").GetString()!);
+        var memoryId = saveAction.GetProperty("result").GetProperty("memory_id").GetString()!;
 
         var asking = $"ask-{Guid.NewGuid():N}";
         fixture.Chat.Script(asking, ChatReply.Text($"The locker code is {fact}."));
@@ -66,12 +66,15 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
         Assert.Equal(correlationId, action.GetProperty("correlation_id").GetString());
         Assert.Equal(session, action.GetProperty("session_id").GetString());
         Assert.Equal("assistant:local", action.GetProperty("submitted_by").GetString());
-        Assert.All(action.GetProperty("audit").EnumerateArray(), a => Assert.Equal(correlationId, a.GetProperty("correlation_id").GetString()));
+        Assert.All(action.GetProperty("audit").EnumerateArray(),
+            a => Assert.Equal(correlationId, a.GetProperty("correlation_id").GetString()));
         Assert.Equal(0L, await TestSql.CountAsync(fixture.Database,
-            "SELECT COUNT(*) FROM sonia.action_audit WHERE action_id = @id AND correlation_id <> @c", ("id", actionId), ("c", correlationId)));
+            "SELECT COUNT(*) FROM sonia.action_audit WHERE action_id = @id AND correlation_id <> @c",
+            ("id", actionId), ("c", correlationId)));
         Assert.Equal(correlationId, Assert.Single(fixture.Chat.For(marker)).CorrelationId);
 
-        var lines = await fixture.SiloLogLinesAsync(all => all.Any(l => Is(l, "tool_log", "action_id", actionId)) && all.Any(l => Is(l, "turn_log", "turn_id", turnId)));
+        var lines = await fixture.SiloLogLinesAsync(
+            all => all.Any(l => Is(l, "tool_log", "action_id", actionId)) && all.Any(l => Is(l, "turn_log", "turn_id", turnId)));
         var turnLine = Assert.Single(lines, l => Is(l, "turn_log", "turn_id", turnId));
         Assert.Equal(correlationId, turnLine.GetProperty("correlation_id").GetString());
         Assert.Equal(session, turnLine.GetProperty("session_id").GetString());
@@ -80,7 +83,8 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
             Assert.True(turnLine.GetProperty(stage).GetDouble() >= 0, stage);
         }
 
-        Assert.All(lines.Where(l => Is(l, "tool_log", "action_id", actionId)), l => Assert.Equal(correlationId, l.GetProperty("correlation_id").GetString()));
+        Assert.All(lines.Where(l => Is(l, "tool_log", "action_id", actionId)),
+            l => Assert.Equal(correlationId, l.GetProperty("correlation_id").GetString()));
     }
 
     [Fact]
@@ -101,7 +105,8 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
         Assert.All(errors, e => Assert.StartsWith("tool_call_invalid: ", e));
         var turnId = turn.GetProperty("turn_id").GetString()!;
         var lines = await fixture.SiloLogLinesAsync(all => all.Count(l => Is(l, "error_log", "turn_id", turnId)) == 3);
-        Assert.All(lines.Where(l => Is(l, "error_log", "turn_id", turnId)), l => Assert.Equal("tool_call_invalid", l.GetProperty("code").GetString()));
+        Assert.All(lines.Where(l => Is(l, "error_log", "turn_id", turnId)),
+            l => Assert.Equal("tool_call_invalid", l.GetProperty("code").GetString()));
     }
 
     [Fact]
@@ -160,6 +165,32 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
     }
 
     [Fact]
+    public async Task MemoryBreakerIsolated_TurnGoesOnWithoutMemories_AndStillAsksTheRouter()
+    {
+        var session = await _turns.OpenAsync();
+        var marker = $"nomem-{Guid.NewGuid():N}";
+        fixture.Chat.Script(marker, ChatReply.Text("Answered without memories."));
+        using var isolate = await fixture.Http.PostAsync("/v1/breakers/memory/isolate",
+            System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
+        Assert.True(isolate.IsSuccessStatusCode, await isolate.Content.ReadAsStringAsync());
+        try
+        {
+            var turn = await Eventually.ResultAsync(() => _turns.TurnOkAsync(session, $"hello {marker}"), TimeSpan.FromSeconds(10),
+                t => t.GetProperty("degraded").GetBoolean());
+
+            Assert.StartsWith("memory_unavailable: memory: the breaker of 'memory' is Isolated", turn.GetProperty("errors")[0].GetString());
+            Assert.Equal("Answered without memories.", turn.GetProperty("assistant_text").GetString());
+            Assert.Empty(turn.GetProperty("memories").EnumerateArray());
+            Assert.NotEmpty(fixture.Chat.For(marker));
+        }
+        finally
+        {
+            using var reset = await fixture.Http.PostAsync("/v1/breakers/memory/reset",
+                System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
+        }
+    }
+
+    [Fact]
     public async Task History_IsBoundedPerSession_AndTheRouterSeesOnlyTheConfiguredRecentTurns()
     {
         var session = await _turns.OpenAsync();
@@ -174,7 +205,9 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
         Assert.Equal(["turn 3", "turn 4", "turn 5", "turn 6"],
             stored.GetProperty("turns").EnumerateArray().Select(t => t.GetProperty("user_text").GetString()![..6]));
         var last = fixture.Chat.For(marker).Single(r => r.LastUserText.StartsWith("turn 6", StringComparison.Ordinal));
-        var users = last.Body["messages"]!.AsArray().Where(m => m!["role"]!.GetValue<string>() == "user").Select(m => m!["content"]!.GetValue<string>()[..6]);
+        var users = last.Body["messages"]!.AsArray()
+            .Where(m => m!["role"]!.GetValue<string>() == "user")
+            .Select(m => m!["content"]!.GetValue<string>()[..6]);
         Assert.Equal(["turn 3", "turn 4", "turn 5", "turn 6"], users);
     }
 

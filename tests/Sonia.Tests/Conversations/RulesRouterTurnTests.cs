@@ -24,7 +24,8 @@ public sealed class RulesRouterTurnTests(SoniaClusterFixture fixture)
 
         var noted = await _turns.TurnOkAsync(session, $"note: the spare key is under the {word} pot");
         var save = Assert.Single(noted.GetProperty("actions").EnumerateArray());
-        Assert.Equal(("note.save", ActionStatuses.Succeeded), (save.GetProperty("tool").GetString(), save.GetProperty("status").GetString()));
+        Assert.Equal(("note.save", ActionStatuses.Succeeded),
+            (save.GetProperty("tool").GetString(), save.GetProperty("status").GetString()));
         Assert.Equal($"Noted: the spare key is under the {word} pot", noted.GetProperty("assistant_text").GetString());
 
         var answer = await _turns.TurnOkAsync(session, $"where is the {word} pot?");
@@ -35,7 +36,8 @@ public sealed class RulesRouterTurnTests(SoniaClusterFixture fixture)
 
         var forget = await _turns.TurnOkAsync(session, $"forget the {word} pot");
         var delete = Assert.Single(forget.GetProperty("actions").EnumerateArray());
-        Assert.Equal(("note.delete", ActionStatuses.AwaitingConfirmation), (delete.GetProperty("tool").GetString(), delete.GetProperty("status").GetString()));
+        Assert.Equal(("note.delete", ActionStatuses.AwaitingConfirmation),
+            (delete.GetProperty("tool").GetString(), delete.GetProperty("status").GetString()));
         Assert.Equal(64, delete.GetProperty("args_hash").GetString()!.Length);
         var action = await new ActionsClient(fixture.Http).GetAsync(delete.GetProperty("action_id").GetString()!);
         Assert.Equal(memory.GetProperty("memory_id").GetString(), action.GetProperty("args").GetProperty("memory_id").GetString());

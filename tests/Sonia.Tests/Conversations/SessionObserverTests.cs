@@ -22,7 +22,8 @@ public sealed class SessionObserverTests(ConversationClusterFixture fixture)
         await session.SubscribeAsync(reference);
         var marker = $"obs-{Guid.NewGuid():N}";
         var memoryId = $"mem_{Guid.NewGuid():N}";
-        fixture.Chat.Script(marker, ChatReply.WithToolCalls("I will forget it once you confirm.", ("note__delete", $$"""{"memory_id":"{{memoryId}}"}""")));
+        fixture.Chat.Script(marker,
+            ChatReply.WithToolCalls("I will forget it once you confirm.", ("note__delete", $$"""{"memory_id":"{{memoryId}}"}""")));
 
         var turn = await session.RunTurnAsync(new TurnRequest($"forget it {marker}", "obs-corr-1", "alice"));
 
@@ -31,15 +32,18 @@ public sealed class SessionObserverTests(ConversationClusterFixture fixture)
         Assert.NotNull(proposed.ArgsHash);
         var events = await WaitForAsync(observer, SessionEventTypes.TurnCompleted);
         Assert.Equal(
-            [SessionEventTypes.TurnStarted, SessionEventTypes.MemoryResults, SessionEventTypes.AssistantText, SessionEventTypes.ActionProposed,
-             SessionEventTypes.ActionConfirmationRequired, SessionEventTypes.TurnCompleted],
+            [
+                SessionEventTypes.TurnStarted, SessionEventTypes.MemoryResults, SessionEventTypes.AssistantText,
+                SessionEventTypes.ActionProposed, SessionEventTypes.ActionConfirmationRequired, SessionEventTypes.TurnCompleted,
+            ],
             events.Select(e => e.Type));
         Assert.All(events, e => Assert.Equal((sessionId, turn.TurnId, "obs-corr-1"), (e.SessionId, e.TurnId, e.CorrelationId)));
         Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Sequence - events[0].Sequence + 1));
         var confirmation = JsonDocument.Parse(events[4].PayloadJson).RootElement;
         Assert.Equal(proposed.ArgsHash, confirmation.GetProperty("args_hash").GetString());
         Assert.Equal(memoryId, confirmation.GetProperty("args").GetProperty("memory_id").GetString());
-        Assert.Equal("I will forget it once you confirm.", JsonDocument.Parse(events[2].PayloadJson).RootElement.GetProperty("text").GetString());
+        var said = JsonDocument.Parse(events[2].PayloadJson).RootElement.GetProperty("text").GetString();
+        Assert.Equal("I will forget it once you confirm.", said);
 
         // Long after the turn: the owner approves the assistant's proposal (four-eyes holds: it did not submit it).
         var action = client.GetGrain<IActionGrain>(proposed.ActionId);
