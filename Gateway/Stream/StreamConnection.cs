@@ -70,7 +70,7 @@ public sealed partial class StreamConnection
         caller ??= await AuthenticateByFrameAsync(shutdown);
         if (caller is null)
         {
-            return CloseReason.Policy("authentication required");
+            return shutdown.IsCancellationRequested ? CloseReason.GoingAway : CloseReason.Policy("authentication required");
         }
 
         if (await FindSessionAsync(caller, sessionId) is not { } session)
@@ -91,13 +91,14 @@ public sealed partial class StreamConnection
 
         var subscription = await SessionSubscription.StartAsync(_services, session.SessionId, _outbox, _connectionCorrelationId);
         using var stop = new CancellationTokenSource();
+        var renewing = subscription.RenewLoopAsync(stop.Token);
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onShutdown = shutdown.Register(() => stopping.TrySetResult());
         try
         {
             var receiving = ReceiveLoopAsync(new Commands(this, caller, session.SessionId));
             _receiving = receiving;
-            var renewing = subscription.RenewLoopAsync(stop.Token);
-            var stopping = Task.Delay(Timeout.Infinite, shutdown);
-            var first = await Task.WhenAny(receiving, _outbox.Overflowed, stopping);
+            var first = await Task.WhenAny(receiving, _outbox.Overflowed, stopping.Task);
             if (first == _outbox.Overflowed)
             {
                 using (StreamLog.Scope(_logger, LogKinds.Error, _connectionCorrelationId))
@@ -113,6 +114,7 @@ public sealed partial class StreamConnection
         finally
         {
             await stop.CancelAsync();
+            await renewing;
             await subscription.DisposeAsync();
         }
     }
