@@ -146,22 +146,11 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
     {
         var session = await _turns.OpenAsync();
         var marker = $"open-{Guid.NewGuid():N}";
-        using var isolate = await fixture.Http.PostAsync("/v1/breakers/router/isolate",
-            System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
-        Assert.True(isolate.IsSuccessStatusCode, await isolate.Content.ReadAsStringAsync());
-        try
-        {
-            var turn = await Eventually.ResultAsync(() => _turns.TurnOkAsync(session, $"hello {marker}"), TimeSpan.FromSeconds(10),
-                t => t.GetProperty("degraded").GetBoolean());
 
-            Assert.Contains("the breaker of 'router' is Isolated", turn.GetProperty("errors")[0].GetString());
-            Assert.Empty(fixture.Chat.For(marker));
-        }
-        finally
-        {
-            using var reset = await fixture.Http.PostAsync("/v1/breakers/router/reset",
-                System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
-        }
+        var (turn, text) = await DegradedTurnWhileIsolatedAsync("router", session, marker);
+
+        Assert.Contains("the breaker of 'router' is Isolated", turn.GetProperty("errors")[0].GetString());
+        Assert.Empty(fixture.Chat.For(text));
     }
 
     [Fact]
@@ -170,24 +159,13 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
         var session = await _turns.OpenAsync();
         var marker = $"nomem-{Guid.NewGuid():N}";
         fixture.Chat.Script(marker, ChatReply.Text("Answered without memories."));
-        using var isolate = await fixture.Http.PostAsync("/v1/breakers/memory/isolate",
-            System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
-        Assert.True(isolate.IsSuccessStatusCode, await isolate.Content.ReadAsStringAsync());
-        try
-        {
-            var turn = await Eventually.ResultAsync(() => _turns.TurnOkAsync(session, $"hello {marker}"), TimeSpan.FromSeconds(10),
-                t => t.GetProperty("degraded").GetBoolean());
 
-            Assert.StartsWith("memory_unavailable: memory: the breaker of 'memory' is Isolated", turn.GetProperty("errors")[0].GetString());
-            Assert.Equal("Answered without memories.", turn.GetProperty("assistant_text").GetString());
-            Assert.Empty(turn.GetProperty("memories").EnumerateArray());
-            Assert.NotEmpty(fixture.Chat.For(marker));
-        }
-        finally
-        {
-            using var reset = await fixture.Http.PostAsync("/v1/breakers/memory/reset",
-                System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
-        }
+        var (turn, _) = await DegradedTurnWhileIsolatedAsync("memory", session, marker);
+
+        Assert.StartsWith("memory_unavailable: memory: the breaker of 'memory' is Isolated", turn.GetProperty("errors")[0].GetString());
+        Assert.Equal("Answered without memories.", turn.GetProperty("assistant_text").GetString());
+        Assert.Empty(turn.GetProperty("memories").EnumerateArray());
+        Assert.NotEmpty(fixture.Chat.For(marker));
     }
 
     [Fact]
@@ -223,6 +201,30 @@ public sealed class OpenAiRouterTurnTests(ConversationClusterFixture fixture)
         await fixture.SiloLogLinesAsync(all => all.Any(l => Is(l, "turn_log", "turn_id", turnId)));
 
         Assert.DoesNotContain(ConversationClusterFixture.RouterApiKey, fixture.SiloLogText());
+    }
+
+    /// <summary>
+    /// Isolates <paramref name="breaker"/>, runs turns (each with its own text) until one comes back degraded, resets the
+    /// breaker, and returns that turn with its text.
+    /// </summary>
+    private async Task<(JsonElement Turn, string Text)> DegradedTurnWhileIsolatedAsync(string breaker, string session, string marker)
+    {
+        var attempt = 0;
+        var text = marker;
+        var reason = System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" });
+        using var isolate = await fixture.Http.PostAsync($"/v1/breakers/{breaker}/isolate", reason);
+        Assert.True(isolate.IsSuccessStatusCode, await isolate.Content.ReadAsStringAsync());
+        try
+        {
+            var turn = await Eventually.ResultAsync(() => _turns.TurnOkAsync(session, text = $"hello {marker} #{++attempt}"),
+                TimeSpan.FromSeconds(10), t => t.GetProperty("degraded").GetBoolean());
+            return (turn, text);
+        }
+        finally
+        {
+            using var reset = await fixture.Http.PostAsync($"/v1/breakers/{breaker}/reset",
+                System.Net.Http.Json.JsonContent.Create(new { reason = "conversation test" }));
+        }
     }
 
     private static bool Is(JsonElement line, string log, string field, string value) =>
