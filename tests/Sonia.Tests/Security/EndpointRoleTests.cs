@@ -62,6 +62,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["GET /v1/diagnostics/bundle"] = SoniaRoles.Operator,
             ["POST /v1/releases/gate-runs"] = SoniaRoles.Admin,
             ["GET /v1/releases/gate-runs"] = SoniaRoles.Operator,
+            ["GET /v1/stream"] = SoniaRoles.Client,
         };
         foreach (var (endpoint, role) in expected)
         {
