@@ -17,6 +17,21 @@ public abstract class BackupSql
         _ => throw new InvalidOperationException($"Unknown database provider {provider}."),
     };
 
+    /// <summary>The backup format this Sonia writes, verifies and restores from.</summary>
+    public const string Format = "sonia-backup/2";
+
+    /// <summary>Run first in the snapshot and test-restore transactions (null: nothing to set).</summary>
+    public virtual string? SessionSetup => null;
+
+    /// <summary>
+    /// A <c>COPY … TO STDOUT</c> giving <paramref name="table"/>'s canonical rows from <paramref name="schema"/> (null: the live
+    /// table) exactly as <see cref="CanonicalRows"/> writes them; null where the dialect has none or the read needs a parameter.
+    /// </summary>
+    public virtual string? CopyOut(BackupTable table, string? schema = null) => null;
+
+    /// <summary>A <c>COPY … FROM STDIN</c> loading canonical rows into <paramref name="target"/>; null where the dialect has none.</summary>
+    public virtual string? CopyIn(string target, BackupTable table) => null;
+
     /// <summary>Every table is read at this isolation in one transaction: one instant for all artifacts.</summary>
     public abstract IsolationLevel SnapshotIsolation { get; }
 
@@ -121,6 +136,27 @@ public sealed class PostgreSqlBackupSql : BackupSql
 
     public override int MaxParameters => 30000;
 
+    // The journal's time column has no time zone: read as UTC, as the application reads it.
+    public override string? SessionSetup => "SET LOCAL TimeZone = 'UTC'";
+
+    public override string? CopyOut(BackupTable table, string? schema = null) =>
+        table.Filter is not null ? null : $"COPY ({CanonicalSelect(table, schema)}) TO STDOUT";
+
+    /// <summary>The rows of <paramref name="table"/> (from <paramref name="schema"/>, null: the live one) as canonical columns.</summary>
+    public static string CanonicalSelect(BackupTable table, string? schema = null) =>
+        $"SELECT {string.Join(", ", table.Columns.Select(Canonical))} " +
+        $"FROM {(schema is null ? table.Table : $"{schema}.{table.Unqualified}")} ORDER BY {table.OrderBy}";
+
+    public override string? CopyIn(string target, BackupTable table) => $"COPY {target} ({table.ColumnList}) FROM STDIN";
+
+    /// <summary>A column as <see cref="CanonicalRows"/> writes it (text, integers and booleans print canonically as they are).</summary>
+    private static string Canonical(BackupColumn column) => column.Kind switch
+    {
+        ColumnKind.Time => $"to_char({column.Name}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"0Z\"')",
+        ColumnKind.Bytes => $"encode({column.Name}, 'hex')",
+        _ => column.Name,
+    };
+
     public override string ListBackups =>
         "SELECT backup_id, label, status, actor, created_at, finished_at, schema_version, manifest_sha256, error " +
         "FROM sonia.backups ORDER BY created_at DESC, backup_id DESC LIMIT @limit";
@@ -140,8 +176,9 @@ public sealed class PostgreSqlBackupSql : BackupSql
 
     public override string CreateScratchSchema(string schema) => $"CREATE SCHEMA {schema}";
 
+    // Unlogged: a scratch copy dropped in the same transaction needs no WAL.
     public override string CreateScratchTable(string schema, BackupTable table) =>
-        $"CREATE TABLE {schema}.{table.Unqualified} (LIKE {table.Table})";
+        $"CREATE UNLOGGED TABLE {schema}.{table.Unqualified} (LIKE {table.Table})";
 
     public override string DropScratchSchema(string schema, IEnumerable<BackupTable> tables) => $"DROP SCHEMA IF EXISTS {schema} CASCADE";
 

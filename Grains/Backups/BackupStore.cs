@@ -36,7 +36,8 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
             cancellationToken, ("backup_id", backupId));
         return view with
         {
-            Progress = view.Status == BackupStatuses.Running ? progress : null,
+            // A running job's progress, or a running verification's, restore's or export's.
+            Progress = progress,
             Artifacts = await ArtifactsAsync(backupId, cancellationToken),
             Verifications = verifications,
         };

@@ -6,15 +6,18 @@ namespace Sonia.Grains.Backups;
 
 /// <summary>
 /// Verifies a stored backup: the manifest's digest, then every artifact's SHA-256 recomputed by the database and by the
-/// application (streamed, never whole in memory), both against the manifest, then a test restore. Every difference is
-/// named in <see cref="BackupVerification.Problems"/>.
+/// application (streamed, never whole in memory), both against the manifest, then a test restore. The database computes its
+/// digests on a connection of its own while the application reads; each artifact is read once, and the DLQ and actions
+/// artifacts are loaded into the test restore from that same read. Every difference is named in
+/// <see cref="BackupVerification.Problems"/>.
 /// </summary>
 public sealed class BackupVerifier(BackupStore store, TimeProvider time)
 {
     private readonly ScratchRestore _scratch = new(store);
 
-    /// <summary>Null for an unknown backup.</summary>
-    public async Task<BackupVerification?> VerifyAsync(string backupId, CancellationToken cancellationToken = default)
+    /// <summary>Null for an unknown backup; <paramref name="progress"/> hears (phase, artifacts checked, artifacts listed).</summary>
+    public async Task<BackupVerification?> VerifyAsync(string backupId, CancellationToken cancellationToken = default,
+        BackupProfile? profile = null, Action<string, int, int>? progress = null)
     {
         var view = await store.GetAsync(backupId, null, cancellationToken);
         if (view is null)
@@ -36,84 +39,123 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
             problems.Add($"{BackupWriter.ManifestName} changed: stored sha256 {stored}, application {app}, database {database}");
         }
 
-        var listed = Listed(manifest, problems);
-        var digests = await store.DatabaseDigestsAsync(backupId, cancellationToken);
+        var (format, listed) = Listed(manifest, problems);
+        var restorable = view.Status == BackupStatuses.Succeeded && format == BackupWriter.Format;
+        if (view.Status == BackupStatuses.Succeeded && format is not null && format != BackupWriter.Format)
+        {
+            problems.Add($"the backup is in format {format}; this Sonia test-restores and restores {BackupWriter.Format} only " +
+                "(its digests are checked above, and its export still verifies offline with deploy/verify-backup.sh)");
+        }
+
+        var digests = DigestsAsync(backupId, profile, cancellationToken);
         var checks = new List<ArtifactCheck>();
-        foreach (var artifact in listed)
+        await using (var scratch = restorable ? await _scratch.OpenAsync(backupId, profile, cancellationToken) : null)
         {
-            checks.Add(await CheckAsync(backupId, artifact, digests.GetValueOrDefault(artifact.Name), problems, cancellationToken));
-        }
+            foreach (var artifact in listed)
+            {
+                progress?.Invoke(ScratchRestore.Restores(artifact.Name) && scratch is not null ? "hashing and test-restoring" : "hashing",
+                    checks.Count, listed.Count);
+                checks.Add(await CheckAsync(backupId, artifact, scratch, profile, cancellationToken));
+            }
 
-        problems.AddRange(digests.Keys.Except(listed.Select(a => a.Name), StringComparer.Ordinal).Select(n => $"artifact {n} is not in the manifest"));
-        var restore = view.Status == BackupStatuses.Succeeded ? await _scratch.RunAsync(backupId, listed, cancellationToken) : null;
-        if (restore is { Passed: false })
-        {
-            problems.Add("test restore failed: " + (restore.Error ?? string.Join(", ", restore.Tables.Where(t => !t.Passed).Select(t =>
-                $"{t.Table} restored {t.RowsRestored} row(s) with sha256 {t.Sha256Restored}, manifest {t.RowsManifest} with {t.Sha256Manifest}"))));
-        }
+            progress?.Invoke("test restore: reading back", checks.Count, listed.Count);
+            var restore = scratch is null ? null : await scratch.FinishAsync(listed, cancellationToken);
+            if (restore is { Passed: false })
+            {
+                problems.Add("test restore failed: " + (restore.Error ?? string.Join(", ", restore.Tables.Where(t => !t.Passed).Select(t =>
+                    $"{t.Table} restored {t.RowsRestored} row(s) with sha256 {t.Sha256Restored}, " +
+                    $"manifest {t.RowsManifest} with {t.Sha256Manifest}"))));
+            }
 
-        return new BackupVerification(backupId, problems.Count == 0, time.GetUtcNow(), manifestCheck, checks, restore, problems);
+            progress?.Invoke("waiting for the database's digests", checks.Count, listed.Count);
+            var byDatabase = await digests;
+            checks = checks.Select(c => Judge(c, listed.First(a => a.Name == c.Name), byDatabase, problems)).ToList();
+            problems.AddRange(byDatabase.Keys.Except(listed.Select(a => a.Name), StringComparer.Ordinal)
+                .Select(n => $"artifact {n} is not in the manifest"));
+            return new BackupVerification(backupId, problems.Count == 0, time.GetUtcNow(), manifestCheck, checks, restore, problems);
+        }
     }
 
-    private async Task<ArtifactCheck> CheckAsync(string backupId, BackupArtifact artifact, string? database, List<string> problems,
-        CancellationToken cancellationToken)
+    private async Task<Dictionary<string, string>> DigestsAsync(string backupId, BackupProfile? profile, CancellationToken cancellationToken)
     {
-        (long Rows, long Bytes, string Sha) actual = default;
-        var found = await store.ReadContentAsync(backupId, artifact.Name, async content => actual = await HashAsync(content, cancellationToken),
-            cancellationToken);
-        if (!found)
+        var started = profile.Start();
+        var digests = await store.DatabaseDigestsAsync(backupId, cancellationToken);
+        profile.Stop(BackupProfile.DatabaseHash, started);
+        return digests;
+    }
+
+    /// <summary>The application's side of one artifact: read once, hashed, and loaded into the test restore when it is restored.</summary>
+    private async Task<ArtifactCheck> CheckAsync(string backupId, BackupArtifact artifact, ScratchRestore.Session? scratch,
+        BackupProfile? profile, CancellationToken cancellationToken)
+    {
+        var started = profile.Start();
+        using var hashing = new HashingStream(null, profile, BackupProfile.AppHash);
+        var found = await store.ReadContentAsync(backupId, artifact.Name, async content =>
+        {
+            await using var reading = new HashingReadStream(content, hashing);
+            if (scratch is not null && ScratchRestore.Restores(artifact.Name))
+            {
+                await scratch.LoadAsync(artifact.Name, reading, cancellationToken);
+            }
+            else
+            {
+                await reading.CopyToAsync(Stream.Null, cancellationToken);
+            }
+        }, cancellationToken);
+        if (!(scratch is not null && ScratchRestore.Restores(artifact.Name)))
+        {
+            profile.Stop(BackupProfile.AppHash, started);
+        }
+
+        // Rows are lines in the table artifacts; the configuration files are checked by bytes and digest alone.
+        var lines = artifact.Name.EndsWith(".tsv", StringComparison.Ordinal);
+        return found
+            ? new ArtifactCheck(artifact.Name, lines ? hashing.Lines : artifact.Rows, hashing.Bytes, artifact.Sha256, hashing.Finish(), null, false)
+            : new ArtifactCheck(artifact.Name, artifact.Rows, artifact.Bytes, artifact.Sha256, null, null, false);
+    }
+
+    /// <summary>Compares the application's and the database's digests (and the sizes) with the manifest, naming any difference.</summary>
+    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, Dictionary<string, string> byDatabase, List<string> problems)
+    {
+        if (check.Sha256App is null)
         {
             problems.Add($"artifact {artifact.Name} is missing");
-            return new ArtifactCheck(artifact.Name, artifact.Rows, artifact.Bytes, artifact.Sha256, null, null, false);
+            return check;
         }
 
-        // Rows are lines in the JSON Lines artifacts; the configuration files are checked by bytes and digest alone.
-        var lines = artifact.Name.EndsWith(".jsonl", StringComparison.Ordinal);
-        var rowsMatch = !lines || actual.Rows == artifact.Rows;
-        var passed = actual.Sha == artifact.Sha256 && database == artifact.Sha256 && actual.Bytes == artifact.Bytes && rowsMatch;
+        var database = byDatabase.GetValueOrDefault(artifact.Name);
+        var lines = artifact.Name.EndsWith(".tsv", StringComparison.Ordinal);
+        var passed = check.Sha256App == artifact.Sha256 && database == artifact.Sha256 && check.Bytes == artifact.Bytes &&
+            (!lines || check.Rows == artifact.Rows);
         if (!passed)
         {
-            problems.Add($"artifact {artifact.Name} changed: manifest sha256 {artifact.Sha256}, application {actual.Sha}, database {database}; " +
-                $"{actual.Bytes} bytes and {actual.Rows} line(s), manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
+            problems.Add($"artifact {artifact.Name} changed: manifest sha256 {artifact.Sha256}, application {check.Sha256App}, " +
+                $"database {database}; {check.Bytes} bytes and {check.Rows} line(s), manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
         }
 
-        return new ArtifactCheck(artifact.Name, lines ? actual.Rows : artifact.Rows, actual.Bytes, artifact.Sha256, actual.Sha, database, passed);
+        return check with { Sha256Db = database, Passed = passed };
     }
 
-    private static async Task<(long Rows, long Bytes, string Sha)> HashAsync(Stream content, CancellationToken cancellationToken)
-    {
-        using var hashing = new HashingStream(null);
-        var buffer = new byte[64 * 1024];
-        long lines = 0;
-        int read;
-        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            lines += buffer.AsSpan(0, read).Count((byte)'\n');
-            await hashing.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-        }
-
-        return (lines, hashing.Bytes, hashing.Finish());
-    }
-
-    /// <summary>The artifacts the manifest lists; a manifest that cannot be read lists none, and says so.</summary>
-    private static List<BackupArtifact> Listed(byte[]? manifest, List<string> problems)
+    /// <summary>The manifest's format and the artifacts it lists; a manifest that cannot be read lists none, and says so.</summary>
+    private static (string? Format, List<BackupArtifact> Artifacts) Listed(byte[]? manifest, List<string> problems)
     {
         if (manifest is null)
         {
-            return [];
+            return (null, []);
         }
 
         try
         {
             using var document = JsonDocument.Parse(manifest);
-            return document.RootElement.GetProperty("artifacts").EnumerateArray().Select(a => new BackupArtifact(
+            var format = document.RootElement.TryGetProperty("format", out var f) ? f.GetString() : null;
+            return (format, document.RootElement.GetProperty("artifacts").EnumerateArray().Select(a => new BackupArtifact(
                 a.GetProperty("name").GetString()!, a.GetProperty("rows").GetInt64(), a.GetProperty("bytes").GetInt64(),
-                a.GetProperty("sha256").GetString()!)).ToList();
+                a.GetProperty("sha256").GetString()!)).ToList());
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             problems.Add($"{BackupWriter.ManifestName} cannot be read: {ex.Message}");
-            return [];
+            return (null, []);
         }
     }
 }
