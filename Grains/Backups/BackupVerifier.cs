@@ -49,6 +49,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
 
         var digests = DigestsAsync(backupId, profile, cancellationToken);
         var checks = new List<ArtifactCheck>();
+        progress?.Invoke(restorable ? "opening the test restore" : "hashing", 0, listed.Count);
         await using (var scratch = restorable ? await _scratch.OpenAsync(backupId, profile, cancellationToken) : null)
         {
             foreach (var artifact in listed)

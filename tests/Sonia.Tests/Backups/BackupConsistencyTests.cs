@@ -29,10 +29,11 @@ public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
             foreach (var _ in Enumerable.Range(0, 2))
             {
                 var id = (await backups.CreateAsync("consistency")).GetProperty("backup_id").GetString()!;
-                var actions = (await BackupsClient.LinesAsync(fixture.Database, id, "actions.jsonl"))
-                    .Select(l => BackupsClient.Text(l, "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal)).ToHashSet();
-                var audit = (await BackupsClient.LinesAsync(fixture.Database, id, "action_audit.jsonl"))
-                    .Select(l => BackupsClient.Text(l, "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
+                var actions = (await BackupsClient.LinesAsync(fixture.Database, id, "actions.tsv"))
+                    .Select(l => BackupsClient.Text(l, "actions.tsv", "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
+                    .ToHashSet();
+                var audit = (await BackupsClient.LinesAsync(fixture.Database, id, "action_audit.tsv"))
+                    .Select(l => BackupsClient.Text(l, "action_audit.tsv", "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
                     .GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
 
                 Assert.NotEmpty(actions);
