@@ -20,8 +20,12 @@ public sealed class BackupProfile
 
     private readonly ConcurrentDictionary<string, long> _ticks = new();
 
-    /// <summary>Adds the time since <paramref name="started"/> (a <see cref="Stopwatch.GetTimestamp"/>) to <paramref name="phase"/>.</summary>
-    public void Add(string phase, long started) => _ticks.AddOrUpdate(phase, Stopwatch.GetTimestamp() - started, (_, t) => t + Stopwatch.GetTimestamp() - started);
+    /// <summary>Adds the time since <paramref name="started"/> (a <see cref="Stopwatch.GetTimestamp"/>) to a phase.</summary>
+    public void Add(string phase, long started)
+    {
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        _ticks.AddOrUpdate(phase, elapsed, (_, total) => total + elapsed);
+    }
 
     /// <summary>Every phase measured and its total time.</summary>
     public IReadOnlyList<(string Phase, TimeSpan Elapsed)> Phases =>

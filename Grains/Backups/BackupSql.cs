@@ -29,7 +29,7 @@ public abstract class BackupSql
     /// </summary>
     public virtual string? CopyOut(BackupTable table, string? schema = null) => null;
 
-    /// <summary>A <c>COPY … FROM STDIN</c> loading canonical rows into <paramref name="target"/>; null where the dialect has none.</summary>
+    /// <summary>A <c>COPY … FROM STDIN</c> loading canonical rows into <paramref name="target"/>; null: the dialect has none.</summary>
     public virtual string? CopyIn(string target, BackupTable table) => null;
 
     /// <summary>Every table is read at this isolation in one transaction: one instant for all artifacts.</summary>
@@ -63,7 +63,8 @@ public abstract class BackupSql
 
     public abstract string ListBackups { get; }
 
-    public string SelectArtifacts => "SELECT name, row_count, bytes, sha256 FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
+    public string SelectArtifacts =>
+        "SELECT name, row_count, bytes, sha256 FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
 
     public string SelectContent => "SELECT content FROM sonia.backup_artifacts WHERE backup_id = @backup_id AND name = @name";
 
@@ -105,7 +106,7 @@ public abstract class BackupSql
     /// <summary>Inserts <paramref name="rows"/> rows into a scratch copy (parameters @r{row}_{column}).</summary>
     public static string InsertMany(string target, BackupTable table, int rows) =>
         $"INSERT INTO {target} ({table.ColumnList}) VALUES " +
-        string.Join(", ", Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", table.Columns.Select(c => $"@r{r}_{c.Name}")) + ")"));
+        string.Join(", ", Enumerable.Range(0, rows).Select(r => $"({string.Join(", ", table.Columns.Select(c => $"@r{r}_{c.Name}"))})"));
 
     /// <summary>Rows per scratch INSERT: the dialect's parameter limit divided by the columns.</summary>
     public abstract int MaxParameters { get; }

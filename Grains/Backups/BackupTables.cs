@@ -52,7 +52,8 @@ public static class BackupTables
     [
         new("dlq_id", ColumnKind.Text), new("action_id", ColumnKind.Text), new("correlation_id", ColumnKind.Text),
         new("failure_class", ColumnKind.Text), new("error_type", ColumnKind.Text), new("error_message", ColumnKind.Text),
-        new("attempts", ColumnKind.Int), new("tool", ColumnKind.Text), new("args", ColumnKind.Text), new("idempotency_key", ColumnKind.Text),
+        new("attempts", ColumnKind.Int), new("tool", ColumnKind.Text), new("args", ColumnKind.Text),
+        new("idempotency_key", ColumnKind.Text),
         new("status", ColumnKind.Text), new("created_at", ColumnKind.Time), new("resolved_at", ColumnKind.Time),
         new("resolved_by", ColumnKind.Text), new("resolution_reason", ColumnKind.Text), new("replay_action_id", ColumnKind.Text),
     ];

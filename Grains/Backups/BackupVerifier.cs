@@ -32,7 +32,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
             app is not null && app == stored && database == stored);
         if (view.Status != BackupStatuses.Succeeded)
         {
-            problems.Add($"the backup is {view.Status}{(view.Error is null ? string.Empty : $" ({view.Error})")}: it has no complete snapshot");
+            var why = view.Error is null ? string.Empty : $" ({view.Error})";
+            problems.Add($"the backup is {view.Status}{why}: it has no complete snapshot");
         }
         else if (!manifestCheck.Passed)
         {
@@ -77,7 +78,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
     }
 
-    private async Task<Dictionary<string, string>> DigestsAsync(string backupId, BackupProfile? profile, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, string>> DigestsAsync(string backupId, BackupProfile? profile,
+        CancellationToken cancellationToken)
     {
         var started = profile.Start();
         var digests = await store.DatabaseDigestsAsync(backupId, cancellationToken);
@@ -109,14 +111,15 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
 
         // Rows are lines in the table artifacts; the configuration files are checked by bytes and digest alone.
-        var lines = artifact.Name.EndsWith(".tsv", StringComparison.Ordinal);
+        var rows = artifact.Name.EndsWith(".tsv", StringComparison.Ordinal) ? hashing.Lines : artifact.Rows;
         return found
-            ? new ArtifactCheck(artifact.Name, lines ? hashing.Lines : artifact.Rows, hashing.Bytes, artifact.Sha256, hashing.Finish(), null, false)
+            ? new ArtifactCheck(artifact.Name, rows, hashing.Bytes, artifact.Sha256, hashing.Finish(), null, false)
             : new ArtifactCheck(artifact.Name, artifact.Rows, artifact.Bytes, artifact.Sha256, null, null, false);
     }
 
     /// <summary>Compares the application's and the database's digests (and the sizes) with the manifest, naming any difference.</summary>
-    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, Dictionary<string, string> byDatabase, List<string> problems)
+    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, Dictionary<string, string> byDatabase,
+        List<string> problems)
     {
         if (check.Sha256App is null)
         {
@@ -131,7 +134,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         if (!passed)
         {
             problems.Add($"artifact {artifact.Name} changed: manifest sha256 {artifact.Sha256}, application {check.Sha256App}, " +
-                $"database {database}; {check.Bytes} bytes and {check.Rows} line(s), manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
+                $"database {database}; {check.Bytes} bytes and {check.Rows} line(s), " +
+                $"manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
         }
 
         return check with { Sha256Db = database, Passed = passed };

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -170,7 +171,7 @@ public sealed class BackupWriter(
         ["format"] = Format,
         ["backup_id"] = request.BackupId,
         ["label"] = request.Label,
-        ["created_at"] = request.CreatedAt.UtcDateTime.ToString(CanonicalRows.TimeFormat, System.Globalization.CultureInfo.InvariantCulture),
+        ["created_at"] = request.CreatedAt.UtcDateTime.ToString(CanonicalRows.TimeFormat, CultureInfo.InvariantCulture),
         ["schema_version"] = schemaVersion,
         ["source"] = new Dictionary<string, string> { ["database"] = source, ["server_version"] = serverVersion },
         ["sonia_version"] = typeof(BackupWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
@@ -190,7 +191,8 @@ public sealed class BackupWriter(
         return (reader.GetString(0), reader.GetString(1));
     }
 
-    private async Task<object?> ScalarAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    private async Task<object?> ScalarAsync(DbConnection connection, DbTransaction transaction, string sql,
+        CancellationToken cancellationToken)
     {
         await using var command = _sql.Command(connection, transaction, sql, []);
         var value = await command.ExecuteScalarAsync(cancellationToken);

@@ -33,7 +33,8 @@ public sealed class DlqRestorer(BackupStore store)
 
         // Actions first: a dead letter's foreign key needs its action.
         var actions = await TableAsync(connection, transaction, backupId, BackupTables.ActionTable,
-            line => referenced.Contains(CanonicalRows.Text(line, BackupTables.ActionTable.Columns, "action_id")!), conflicts, cancellationToken);
+            line => referenced.Contains(CanonicalRows.Text(line, BackupTables.ActionTable.Columns, "action_id")!), conflicts,
+            cancellationToken);
         var deadLetters = await TableAsync(connection, transaction, backupId, BackupTables.DeadLetterTable, _ => true, conflicts,
             cancellationToken);
         if (dryRun)
@@ -100,7 +101,8 @@ public sealed class DlqRestorer(BackupStore store)
 
                 conflicting++;
                 var differences = string.Join(", ", CanonicalRows.Differences(now, line, table.Columns));
-                conflicts.Add(new RestoreConflict(table.Unqualified, key, $"the database holds a different version (differs in {differences}); kept"));
+                conflicts.Add(new RestoreConflict(table.Unqualified, key,
+                    $"the database holds a different version (differs in {differences}); kept"));
                 continue;
             }
 

@@ -7,7 +7,10 @@ namespace Sonia.Grains.Backups;
 /// (null: nowhere); with a <paramref name="profile"/>, hashing and the inner writes are timed.
 /// </summary>
 public sealed class HashingStream(
-    Stream? inner, BackupProfile? profile = null, string hashPhase = BackupProfile.Hashing, string innerPhase = BackupProfile.Storage) : Stream
+    Stream? inner,
+    BackupProfile? profile = null,
+    string hashPhase = BackupProfile.Hashing,
+    string innerPhase = BackupProfile.Storage) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 

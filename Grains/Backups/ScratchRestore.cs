@@ -35,8 +35,8 @@ public sealed class ScratchRestore(BackupStore store)
     public static bool Restores(string artifact) => Tables.Any(t => t.Artifact == artifact);
 
     /// <summary>One test restore in its transaction; a load that fails records why and ends it, the rest still reads.</summary>
-    public sealed class Session(BackupStore store, DbConnection connection, DbTransaction transaction, string schema, BackupProfile? profile)
-        : IAsyncDisposable
+    public sealed class Session(
+        BackupStore store, DbConnection connection, DbTransaction transaction, string schema, BackupProfile? profile) : IAsyncDisposable
     {
         private readonly SqlRunner _sql = store.Sql;
         private readonly BackupSql _statements = store.Statements;

@@ -43,8 +43,8 @@ public static class BackupCommand
     {
         Console.WriteLine();
         Console.WriteLine($"| N | backup | verify | backup + verify | COPY \\| sha256sum (before, after) | ratio |");
-        Console.WriteLine($"| {r.Rows:N0} | {S(r.Backup)} | {S(r.Verify)} | {S(r.Backup + r.Verify)} | {S(r.CopyBefore)}, {S(r.CopyAfter)} | " +
-            $"**{r.Ratio:F2}x** |");
+        Console.WriteLine($"| {r.Rows:N0} | {S(r.Backup)} | {S(r.Verify)} | {S(r.Backup + r.Verify)} | " +
+            $"{S(r.CopyBefore)}, {S(r.CopyAfter)} | **{r.Ratio:F2}x** |");
         Console.WriteLine();
         Console.WriteLine("backup phases:");
         foreach (var (phase, elapsed) in r.BackupPhases)
@@ -61,7 +61,8 @@ public static class BackupCommand
         Console.WriteLine("artifacts:");
         foreach (var a in r.Artifacts)
         {
-            var copy = r.CanonicalCopyDigests.TryGetValue(a.Name, out var d) ? (d == a.Sha256 ? "  = canonical COPY | sha256sum" : $"  != COPY {d}") : "";
+            var copy = !r.CanonicalCopyDigests.TryGetValue(a.Name, out var d) ? string.Empty
+                : d == a.Sha256 ? "  = canonical COPY | sha256sum" : $"  != COPY {d}";
             Console.WriteLine($"  {a.Name}: {a.Rows:N0} rows, {a.Bytes:N0} bytes, sha256 {a.Sha256}{copy}");
         }
 

@@ -30,10 +30,12 @@ public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
             {
                 var id = (await backups.CreateAsync("consistency")).GetProperty("backup_id").GetString()!;
                 var actions = (await BackupsClient.LinesAsync(fixture.Database, id, "actions.tsv"))
-                    .Select(l => BackupsClient.Text(l, "actions.tsv", "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
+                    .Select(l => BackupsClient.Text(l, "actions.tsv", "action_id"))
+                    .Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
                     .ToHashSet();
                 var audit = (await BackupsClient.LinesAsync(fixture.Database, id, "action_audit.tsv"))
-                    .Select(l => BackupsClient.Text(l, "action_audit.tsv", "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
+                    .Select(l => BackupsClient.Text(l, "action_audit.tsv", "action_id"))
+                    .Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
                     .GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
 
                 Assert.NotEmpty(actions);

@@ -31,11 +31,13 @@ public sealed class BackupFormatTests
                    ('svc', 'breaker', 0, 1, NULL, 1, 2, NULL, 2, now());
             """, ("awkward", Awkward));
 
-        foreach (var table in new[] { BackupTables.ActionTable, BackupTables.All("public.orleansstorage").Single(t => t.Artifact == "breakers.tsv") })
+        var breakers = BackupTables.All("public.orleansstorage").Single(t => t.Artifact == "breakers.tsv");
+        foreach (var table in new[] { BackupTables.ActionTable, breakers })
         {
             await using var connection = new NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync();
-            await using (var zone = new NpgsqlCommand(new PostgreSqlBackupSql().SessionSetup!.Replace("LOCAL ", "", StringComparison.Ordinal), connection))
+            var setup = new PostgreSqlBackupSql().SessionSetup!.Replace("LOCAL ", "", StringComparison.Ordinal);
+            await using (var zone = new NpgsqlCommand(setup, connection))
             {
                 await zone.ExecuteNonQueryAsync();
             }
@@ -51,8 +53,9 @@ public sealed class BackupFormatTests
                 Assert.Equal(2, await CanonicalRows.WriteAllAsync(reader, table.Columns, byApplication, CancellationToken.None));
             }
 
-            Assert.Equal(System.Text.Encoding.UTF8.GetString(byDatabase.ToArray()), System.Text.Encoding.UTF8.GetString(byApplication.ToArray()));
-            var first = System.Text.Encoding.UTF8.GetString(byDatabase.ToArray()).Split('\n')[0];
+            var printed = System.Text.Encoding.UTF8.GetString(byDatabase.ToArray());
+            Assert.Equal(printed, System.Text.Encoding.UTF8.GetString(byApplication.ToArray()));
+            var first = printed.Split('\n')[0];
             var values = CanonicalRows.Parameters(first, table.Columns).ToDictionary(p => p.Name, p => p.Value);
             if (table == BackupTables.ActionTable)
             {

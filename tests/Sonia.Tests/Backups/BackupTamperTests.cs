@@ -92,13 +92,15 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
     public async Task Verify_ChangedManifestByte_FailsAndNamesTheManifest()
     {
         var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
-        await FlipByteAsync("UPDATE sonia.backups SET manifest = set_byte(manifest, 20, get_byte(manifest, 20) # 1) WHERE backup_id = @id", id);
+        await FlipByteAsync(
+            "UPDATE sonia.backups SET manifest = set_byte(manifest, 20, get_byte(manifest, 20) # 1) WHERE backup_id = @id", id);
 
         var (_, verification) = await _backups.GetAsync($"/v1/backups/{id}/verify");
 
         Assert.False(verification.GetProperty("passed").GetBoolean());
         Assert.False(verification.GetProperty("manifest").GetProperty("passed").GetBoolean());
-        Assert.Contains(verification.GetProperty("problems").EnumerateArray(), p => p.GetString()!.StartsWith("manifest.json changed", StringComparison.Ordinal));
+        Assert.Contains(verification.GetProperty("problems").EnumerateArray(),
+            p => p.GetString()!.StartsWith("manifest.json changed", StringComparison.Ordinal));
         var history = (await _backups.GetAsync($"/v1/backups/{id}")).Body.GetProperty("verifications");
         Assert.False(history[history.GetArrayLength() - 1].GetProperty("passed").GetBoolean());
     }
