@@ -27,7 +27,11 @@ public abstract class BackupSql
     /// A <c>COPY … TO STDOUT</c> giving <paramref name="table"/>'s canonical rows from <paramref name="schema"/> (null: the live
     /// table) exactly as <see cref="CanonicalRows"/> writes them; null where the dialect has none or the read needs a parameter.
     /// </summary>
-    public virtual string? CopyOut(BackupTable table, string? schema = null) => null;
+    /// <param name="ordered">False: in the table's physical order (see <see cref="ScratchSetup"/>), no sort.</param>
+    public virtual string? CopyOut(BackupTable table, string? schema = null, bool ordered = true) => null;
+
+    /// <summary>Run in the test restore's transaction after <see cref="SessionSetup"/> (null: nothing to set).</summary>
+    public virtual string? ScratchSetup => null;
 
     /// <summary>A <c>COPY … FROM STDIN</c> loading canonical rows into <paramref name="target"/>; null: the dialect has none.</summary>
     public virtual string? CopyIn(string target, BackupTable table) => null;
@@ -137,23 +141,30 @@ public sealed class PostgreSqlBackupSql : BackupSql
 
     public override int MaxParameters => 30000;
 
-    // The journal's time column has no time zone: read as UTC, as the application reads it.
-    public override string? SessionSetup => "SET LOCAL TimeZone = 'UTC'";
+    // Times print in UTC and ISO style (see CanonicalRows); the journal's time column has no zone: read as UTC, as the
+    // application reads it.
+    public override string? SessionSetup => "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'";
 
-    public override string? CopyOut(BackupTable table, string? schema = null) =>
-        table.Filter is not null ? null : $"COPY ({CanonicalSelect(table, schema)}) TO STDOUT";
+    public override string? CopyOut(BackupTable table, string? schema = null, bool ordered = true) =>
+        table.Filter is not null ? null : $"COPY ({CanonicalSelect(table, schema, ordered)}) TO STDOUT";
+
+    // A scratch table is filled by one COPY in key order and read back in the same transaction: with neither a
+    // synchronised nor a parallel scan, a sequential scan returns it in that order, without sorting it (no index).
+    public override string? ScratchSetup => "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0";
 
     /// <summary>The rows of <paramref name="table"/> (from <paramref name="schema"/>, null: the live one) as canonical columns.</summary>
-    public static string CanonicalSelect(BackupTable table, string? schema = null) =>
+    public static string CanonicalSelect(BackupTable table, string? schema = null, bool ordered = true) =>
         $"SELECT {string.Join(", ", table.Columns.Select(Canonical))} " +
-        $"FROM {(schema is null ? table.Table : $"{schema}.{table.Unqualified}")} ORDER BY {table.OrderBy}";
+        $"FROM {(schema is null ? table.Table : $"{schema}.{table.Unqualified}")}" +
+        (ordered ? $" ORDER BY {table.OrderBy}" : string.Empty);
 
     public override string? CopyIn(string target, BackupTable table) => $"COPY {target} ({table.ColumnList}) FROM STDIN";
 
-    /// <summary>A column as <see cref="CanonicalRows"/> writes it (text, integers and booleans print canonically as they are).</summary>
+    /// <summary>A column as <see cref="CanonicalRows"/> writes it (text, integers, booleans and, in UTC and ISO style, times print
+    /// canonically as they are; a plain timestamp is cast, read as UTC).</summary>
     private static string Canonical(BackupColumn column) => column.Kind switch
     {
-        ColumnKind.Time => $"to_char({column.Name}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"0Z\"')",
+        ColumnKind.Time => $"{column.Name}::timestamptz",
         ColumnKind.Bytes => $"encode({column.Name}, 'hex')",
         _ => column.Name,
     };

@@ -11,14 +11,19 @@ namespace Sonia.Grains.Backups;
 /// prints for the canonical column expressions of <see cref="BackupTable.CanonicalSelect"/>. One line per row ended by
 /// <c>\n</c>, columns in table order separated by a tab, NULL as <c>\N</c>; in a value, backslash, backspace, form feed,
 /// newline, carriage return, tab and vertical tab are written <c>\\ \b \f \n \r \t \v</c> and every other character as
-/// itself (UTF-8). Integers in decimal, booleans <c>t</c>/<c>f</c>, times UTC as <c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>,
-/// bytes as lower-case hex. The application writes the same bytes as the database (the SQL Server path and the grain-state
+/// itself (UTF-8). Integers in decimal, booleans <c>t</c>/<c>f</c>, bytes as lower-case hex, times as PostgreSQL prints a
+/// <c>timestamptz</c> in UTC with DateStyle ISO: <c>yyyy-MM-dd HH:mm:ss</c>, then the fraction of a second without its
+/// trailing zeros (none when it is zero), then <c>+00</c> (so <c>2026-12-02 10:11:12.1234+00</c>). The application writes the same bytes as the database (the SQL Server path and the grain-state
 /// artifacts are written here, the others by COPY on PostgreSQL; a test holds both to the same bytes), and a line read back
 /// gives the values that were written, so a restored table written again hashes as the backup did.
 /// </summary>
 public static class CanonicalRows
 {
+    /// <summary>The manifest's times (not the rows').</summary>
     public const string TimeFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'";
+
+    private const string RowTimeFormat = "yyyy'-'MM'-'dd' 'HH':'mm':'ss";
+    private static readonly string[] RowTimeFormats = ["yyyy'-'MM'-'dd' 'HH':'mm':'ss'+00'", "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'FFFFFFF'+00'"];
 
     private const string Null = "\\N";
 
@@ -122,7 +127,7 @@ public static class CanonicalRows
                     text.Append(reader.GetBoolean(i) ? 't' : 'f');
                     break;
                 case ColumnKind.Time:
-                    text.Append(SqlValues.ReadTime(reader, i).UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+                    AppendTime(text, SqlValues.ReadTime(reader, i).UtcDateTime);
                     break;
                 case ColumnKind.Bytes:
                     text.Append(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(i)));
@@ -132,6 +137,17 @@ public static class CanonicalRows
                     break;
             }
         }
+    }
+
+    private static void AppendTime(StringBuilder text, DateTime utc)
+    {
+        text.Append(utc.ToString(RowTimeFormat, CultureInfo.InvariantCulture));
+        if (utc.Ticks % TimeSpan.TicksPerSecond is var fraction and not 0)
+        {
+            text.Append('.').Append(fraction.ToString("D7", CultureInfo.InvariantCulture).TrimEnd('0'));
+        }
+
+        text.Append("+00");
     }
 
     /// <summary>COPY's text escaping: the six control characters it names and the backslash; everything else as is.</summary>
@@ -196,7 +212,7 @@ public static class CanonicalRows
                 "f" => false,
                 _ => throw new FormatException($"'{value}' is not a canonical boolean (t or f)"),
             },
-            ColumnKind.Time => new DateTimeOffset(DateTime.ParseExact(value, TimeFormat, CultureInfo.InvariantCulture,
+            ColumnKind.Time => new DateTimeOffset(DateTime.ParseExact(value, RowTimeFormats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero),
             ColumnKind.Bytes => Convert.FromHexString(value),
             _ => value,

@@ -23,7 +23,7 @@ public sealed class BackupFormatTests
             INSERT INTO sonia.actions (action_id, session_id, tool, args, args_hash, request_hash, idempotency_key, status,
                 requires_confirmation, attempts, correlation_id, created_at, updated_at, expires_at, version)
             VALUES ('act_1', NULL, 'echo', @awkward, '', repeat('0', 64), 'k1', 'succeeded', true, -3, 'c',
-                '2026-12-02T10:11:12.123456Z', '1999-01-01T00:00:00Z', NULL, 2147483647),
+                '2026-12-02T10:11:12.123456Z', '1999-01-01T00:00:00Z', '2030-06-30T23:59:59.12Z', 2147483647),
                    ('act_2', 's', 'echo', '', '', repeat('0', 64), 'k2', 'failed', false, 0, '\N', now(), now(), now(), 1);
             INSERT INTO public.orleansstorage (serviceid, graintypestring, grainidn0, grainidn1, grainidextensionstring, grainidhash,
                 graintypehash, payloadbinary, version, modifiedon)
@@ -56,6 +56,11 @@ public sealed class BackupFormatTests
             var printed = System.Text.Encoding.UTF8.GetString(byDatabase.ToArray());
             Assert.Equal(printed, System.Text.Encoding.UTF8.GetString(byApplication.ToArray()));
             var first = printed.Split('\n')[0];
+            if (table == BackupTables.ActionTable)
+            {
+                Assert.Contains("\t2026-12-02 10:11:12.123456+00\t1999-01-01 00:00:00+00\t2030-06-30 23:59:59.12+00\t", first, StringComparison.Ordinal);
+            }
+
             var values = CanonicalRows.Parameters(first, table.Columns).ToDictionary(p => p.Name, p => p.Value);
             if (table == BackupTables.ActionTable)
             {
