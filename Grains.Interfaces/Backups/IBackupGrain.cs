@@ -4,7 +4,7 @@ namespace Sonia.Grains.Interfaces.Backups;
 
 /// <summary>
 /// How long a caller waits for a verification or a DLQ restore, which read every artifact and test-restore the DLQ: minutes
-/// on a large database (about 30 s for 1,000,000 dead letters on the project's 2-core machine), beyond the 30 s default
+/// on a large database (40-60 s for 1,000,000 dead letters on the project's loaded 2-core machine), beyond the 30 s default
 /// response timeout of every other grain call. While one runs, <see cref="IBackupGrain.GetAsync"/> shows its progress.
 /// </summary>
 public static class BackupCallTimeouts

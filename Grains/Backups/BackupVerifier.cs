@@ -48,34 +48,58 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
                 "(its digests are checked above, and its export still verifies offline with deploy/verify-backup.sh)");
         }
 
+        // Three things at once, each on a connection of its own: the database's digests, and the test restores of the two
+        // restored tables (each reading its artifact once, for its application digest and its load); the rest read meanwhile.
         var digests = DigestsAsync(backupId, profile, cancellationToken);
-        var checks = new List<ArtifactCheck>();
+        var done = 0;
+        void Checked() => progress?.Invoke("hashing and test-restoring", Interlocked.Increment(ref done), listed.Count);
         progress?.Invoke(restorable ? "opening the test restore" : "hashing", 0, listed.Count);
-        await using (var scratch = restorable ? await _scratch.OpenAsync(backupId, profile, cancellationToken) : null)
+        var restores = restorable
+            ? ScratchRestore.Tables.Select(t => RestoreAsync(backupId, t, listed, profile, Checked, cancellationToken)).ToList()
+            : [];
+        var checks = new List<ArtifactCheck>();
+        foreach (var artifact in listed.Where(a => !restorable || !ScratchRestore.Restores(a.Name)))
         {
-            foreach (var artifact in listed)
-            {
-                progress?.Invoke(ScratchRestore.Restores(artifact.Name) && scratch is not null ? "hashing and test-restoring" : "hashing",
-                    checks.Count, listed.Count);
-                checks.Add(await CheckAsync(backupId, artifact, scratch, profile, cancellationToken));
-            }
-
-            progress?.Invoke("test restore: reading back", checks.Count, listed.Count);
-            var restore = scratch is null ? null : await scratch.FinishAsync(listed, cancellationToken);
-            if (restore is { Passed: false })
-            {
-                problems.Add("test restore failed: " + (restore.Error ?? string.Join(", ", restore.Tables.Where(t => !t.Passed).Select(t =>
-                    $"{t.Table} restored {t.RowsRestored} row(s) with sha256 {t.Sha256Restored}, " +
-                    $"manifest {t.RowsManifest} with {t.Sha256Manifest}"))));
-            }
-
-            progress?.Invoke("waiting for the database's digests", checks.Count, listed.Count);
-            var byDatabase = await digests;
-            checks = checks.Select(c => Judge(c, listed.First(a => a.Name == c.Name), byDatabase, problems)).ToList();
-            problems.AddRange(byDatabase.Keys.Except(listed.Select(a => a.Name), StringComparer.Ordinal)
-                .Select(n => $"artifact {n} is not in the manifest"));
-            return new BackupVerification(backupId, problems.Count == 0, time.GetUtcNow(), manifestCheck, checks, restore, problems);
+            checks.Add(await CheckAsync(backupId, artifact, null, profile, cancellationToken));
+            Checked();
         }
+
+        progress?.Invoke("test restore: loading and reading back", done, listed.Count);
+        TestRestoreResult? restore = null;
+        if (restorable)
+        {
+            var parts = await Task.WhenAll(restores);
+            checks.AddRange(parts.Select(p => p.Check).OfType<ArtifactCheck>());
+            var errors = parts.Select(p => p.Restore.Error).OfType<string>().ToList();
+            restore = new TestRestoreResult(ScratchRestore.SchemaFor(backupId) + "_*", parts.All(p => p.Restore.Passed),
+                parts.SelectMany(p => p.Restore.Tables).ToList(), errors.Count > 0 ? string.Join("; ", errors) : null);
+        }
+
+        if (restore is { Passed: false })
+        {
+            problems.Add("test restore failed: " + (restore.Error ?? string.Join(", ", restore.Tables.Where(t => !t.Passed).Select(t =>
+                $"{t.Table} restored {t.RowsRestored} row(s) with sha256 {t.Sha256Restored}, " +
+                $"manifest {t.RowsManifest} with {t.Sha256Manifest}"))));
+        }
+
+        progress?.Invoke("waiting for the database's digests", done, listed.Count);
+        var byDatabase = await digests;
+        checks = listed.Select(a => checks.FirstOrDefault(c => c.Name == a.Name)).OfType<ArtifactCheck>()
+            .Select(c => Judge(c, listed.First(a => a.Name == c.Name), byDatabase, problems)).ToList();
+        problems.AddRange(byDatabase.Keys.Except(listed.Select(a => a.Name), StringComparer.Ordinal)
+            .Select(n => $"artifact {n} is not in the manifest"));
+        return new BackupVerification(backupId, problems.Count == 0, time.GetUtcNow(), manifestCheck, checks, restore, problems);
+    }
+
+    /// <summary>One restored table: its artifact read once (hashed and loaded), then read back; the check is null when unlisted.</summary>
+    private async Task<(ArtifactCheck? Check, TestRestoreResult Restore)> RestoreAsync(string backupId, BackupTable table,
+        IReadOnlyList<BackupArtifact> listed, BackupProfile? profile, Action done, CancellationToken cancellationToken)
+    {
+        await using var scratch = await _scratch.OpenAsync(backupId, table, profile, cancellationToken);
+        var artifact = listed.FirstOrDefault(a => a.Name == table.Artifact);
+        var check = artifact is null ? null : await CheckAsync(backupId, artifact, scratch, profile, cancellationToken);
+        done();
+        return (check, await scratch.FinishAsync(listed, cancellationToken));
     }
 
     private async Task<Dictionary<string, string>> DigestsAsync(string backupId, BackupProfile? profile,
@@ -96,16 +120,16 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         var found = await store.ReadContentAsync(backupId, artifact.Name, async content =>
         {
             await using var reading = new HashingReadStream(content, hashing);
-            if (scratch is not null && ScratchRestore.Restores(artifact.Name))
+            if (scratch is not null)
             {
-                await scratch.LoadAsync(artifact.Name, reading, cancellationToken);
+                await scratch.LoadAsync(reading, cancellationToken);
             }
             else
             {
                 await reading.CopyToAsync(Stream.Null, cancellationToken);
             }
         }, cancellationToken);
-        if (!(scratch is not null && ScratchRestore.Restores(artifact.Name)))
+        if (scratch is null)
         {
             profile.Stop(BackupProfile.AppHash, started);
         }

@@ -13,7 +13,8 @@ namespace Sonia.Grains.Backups;
 /// newline, carriage return, tab and vertical tab are written <c>\\ \b \f \n \r \t \v</c> and every other character as
 /// itself (UTF-8). Integers in decimal, booleans <c>t</c>/<c>f</c>, bytes as lower-case hex, times as PostgreSQL prints a
 /// <c>timestamptz</c> in UTC with DateStyle ISO: <c>yyyy-MM-dd HH:mm:ss</c>, then the fraction of a second without its
-/// trailing zeros (none when it is zero), then <c>+00</c> (so <c>2026-12-02 10:11:12.1234+00</c>). The application writes the same bytes as the database (the SQL Server path and the grain-state
+/// trailing zeros (none when it is zero), then <c>+00</c> (so <c>2026-12-02 10:11:12.1234+00</c>). The application writes
+/// the same bytes as the database (the SQL Server path and the grain-state
 /// artifacts are written here, the others by COPY on PostgreSQL; a test holds both to the same bytes), and a line read back
 /// gives the values that were written, so a restored table written again hashes as the backup did.
 /// </summary>
@@ -23,7 +24,8 @@ public static class CanonicalRows
     public const string TimeFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'";
 
     private const string RowTimeFormat = "yyyy'-'MM'-'dd' 'HH':'mm':'ss";
-    private static readonly string[] RowTimeFormats = ["yyyy'-'MM'-'dd' 'HH':'mm':'ss'+00'", "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'FFFFFFF'+00'"];
+    private static readonly string[] RowTimeFormats =
+        ["yyyy'-'MM'-'dd' 'HH':'mm':'ss'+00'", "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'FFFFFFF'+00'"];
 
     private const string Null = "\\N";
 

@@ -6,12 +6,12 @@ using Sonia.Grains.Storage;
 namespace Sonia.Grains.Backups;
 
 /// <summary>
-/// The verification's test restore: the DLQ and actions artifacts are loaded into a scratch schema
-/// (<c>sonia_verify_&lt;backup id&gt;</c>), read back exactly as a backup reads them, and compared with the manifest by row
-/// count and SHA-256. On PostgreSQL the artifact's bytes go straight into a text <c>COPY … FROM STDIN</c> (unlogged tables)
-/// and come back by <c>COPY … TO STDOUT</c>; on SQL Server they are parsed and inserted by multi-row INSERTs. It all runs in
-/// one transaction that drops the schema at its end (and a failure rolls it back), so no scratch schema outlives the
-/// verification.
+/// The verification's test restore: the DLQ and actions artifacts are each loaded into a scratch schema of their own
+/// (<c>sonia_verify_&lt;backup id&gt;_&lt;table&gt;</c>, so the two run at once on two connections), read back exactly as a
+/// backup reads them, and compared with the manifest by row count and SHA-256. On PostgreSQL the artifact's bytes go
+/// straight into a text <c>COPY … FROM STDIN</c> (unlogged tables) and come back by <c>COPY … TO STDOUT</c>; on SQL Server
+/// they are parsed and inserted by multi-row INSERTs. Each runs in one transaction that drops its schema at its end (and a
+/// failure rolls it back), so no scratch schema outlives the verification.
 /// </summary>
 public sealed class ScratchRestore(BackupStore store)
 {
@@ -21,25 +21,28 @@ public sealed class ScratchRestore(BackupStore store)
         ? "sonia_verify_" + backupId.ToLowerInvariant()
         : throw new ArgumentException($"'{backupId}' is not a backup id", nameof(backupId));
 
-    /// <summary>Opens the transaction and creates the scratch schema and tables; load, then <see cref="Session.FinishAsync"/>.</summary>
-    public async Task<Session> OpenAsync(string backupId, BackupProfile? profile, CancellationToken cancellationToken)
+    /// <summary>Opens the transaction and creates the scratch schema and table; load, then <see cref="Session.FinishAsync"/>.</summary>
+    public async Task<Session> OpenAsync(string backupId, BackupTable table, BackupProfile? profile, CancellationToken cancellationToken)
     {
         var connection = store.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var session = new Session(store, connection, transaction, SchemaFor(backupId), profile);
+        var session = new Session(store, connection, transaction, $"{SchemaFor(backupId)}_{table.Unqualified}", table, profile);
         await session.CreateAsync(cancellationToken);
         return session;
     }
 
     public static bool Restores(string artifact) => Tables.Any(t => t.Artifact == artifact);
 
-    /// <summary>One test restore in its transaction; a load that fails records why and ends it, the rest still reads.</summary>
-    public sealed class Session(
-        BackupStore store, DbConnection connection, DbTransaction transaction, string schema, BackupProfile? profile) : IAsyncDisposable
+    /// <summary>One table's test restore in its transaction; a load that fails records why and ends it, the rest still reads.</summary>
+    public sealed class Session(BackupStore store, DbConnection connection, DbTransaction transaction, string schema, BackupTable table,
+        BackupProfile? profile) : IAsyncDisposable
     {
         private readonly SqlRunner _sql = store.Sql;
         private readonly BackupSql _statements = store.Statements;
+        private readonly BackupTable[] _tables = [table];
+
+        public BackupTable Table => table;
 
         public string? Error { get; private set; }
 
@@ -51,22 +54,18 @@ public sealed class ScratchRestore(BackupStore store)
             }
 
             await ExecuteAsync(_statements.CreateScratchSchema(schema), cancellationToken);
-            foreach (var table in Tables)
-            {
-                await ExecuteAsync(_statements.CreateScratchTable(schema, table), cancellationToken);
-            }
+            await ExecuteAsync(_statements.CreateScratchTable(schema, table), cancellationToken);
         }
 
-        /// <summary>Loads the artifact of one restored table from <paramref name="content"/>, read to its end whatever happens.</summary>
-        public async Task LoadAsync(string artifact, Stream content, CancellationToken cancellationToken)
+        /// <summary>Loads the table's artifact from <paramref name="content"/>, read to its end whatever happens.</summary>
+        public async Task LoadAsync(Stream content, CancellationToken cancellationToken)
         {
-            var table = Tables.First(t => t.Artifact == artifact);
             var started = profile.Start();
             try
             {
                 if (Error is null)
                 {
-                    await LoadCoreAsync(table, content, cancellationToken);
+                    await LoadCoreAsync(content, cancellationToken);
                 }
             }
             catch (Exception ex) when (ex is DbException or FormatException or InvalidOperationException or IOException)
@@ -81,7 +80,7 @@ public sealed class ScratchRestore(BackupStore store)
             }
         }
 
-        /// <summary>Reads every table back, compares it with the manifest, drops the schema and ends the transaction.</summary>
+        /// <summary>Reads the table back, compares it with the manifest, drops the schema and ends the transaction.</summary>
         public async Task<TestRestoreResult> FinishAsync(IReadOnlyList<BackupArtifact> manifest, CancellationToken cancellationToken)
         {
             var checks = new List<TableCheck>();
@@ -89,21 +88,17 @@ public sealed class ScratchRestore(BackupStore store)
             {
                 if (Error is null)
                 {
-                    foreach (var table in Tables)
+                    var listed = manifest.FirstOrDefault(a => a.Name == table.Artifact);
+                    var (rows, sha) = await ReadBackAsync(ordered: false, cancellationToken);
+                    if (sha != listed?.Sha256)
                     {
-                        var listed = manifest.FirstOrDefault(a => a.Name == table.Artifact);
-                        var (rows, sha) = await ReadBackAsync(table, ordered: false, cancellationToken);
-                        if (sha != listed?.Sha256)
-                        {
-                            // Physical order is what a fresh scratch table gives; key order is what the backup promises.
-                            (rows, sha) = await ReadBackAsync(table, ordered: true, cancellationToken);
-                        }
-
-                        checks.Add(new TableCheck(table.Unqualified, listed?.Rows ?? 0, rows, listed?.Sha256, sha,
-                            listed is not null && rows == listed.Rows && sha == listed.Sha256));
+                        // Physical order is what a fresh scratch table gives; key order is what the backup promises.
+                        (rows, sha) = await ReadBackAsync(ordered: true, cancellationToken);
                     }
 
-                    await ExecuteAsync(_statements.DropScratchSchema(schema, Tables), cancellationToken);
+                    checks.Add(new TableCheck(table.Unqualified, listed?.Rows ?? 0, rows, listed?.Sha256, sha,
+                        listed is not null && rows == listed.Rows && sha == listed.Sha256));
+                    await ExecuteAsync(_statements.DropScratchSchema(schema, _tables), cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                     return new TestRestoreResult(schema, checks.TrueForAll(c => c.Passed), checks, null);
                 }
@@ -131,7 +126,7 @@ public sealed class ScratchRestore(BackupStore store)
             await connection.DisposeAsync();
         }
 
-        private async Task LoadCoreAsync(BackupTable table, Stream content, CancellationToken cancellationToken)
+        private async Task LoadCoreAsync(Stream content, CancellationToken cancellationToken)
         {
             var target = $"{schema}.{table.Unqualified}";
             if (connection is NpgsqlConnection npgsql && _statements.CopyIn(target, table) is { } copy)
@@ -150,25 +145,25 @@ public sealed class ScratchRestore(BackupStore store)
                 batch.Add(line);
                 if (batch.Count == perStatement)
                 {
-                    await InsertAsync(target, table, batch, cancellationToken);
+                    await InsertAsync(target, batch, cancellationToken);
                     batch.Clear();
                 }
             }
 
             if (batch.Count > 0)
             {
-                await InsertAsync(target, table, batch, cancellationToken);
+                await InsertAsync(target, batch, cancellationToken);
             }
         }
 
-        private async Task InsertAsync(string target, BackupTable table, List<string> lines, CancellationToken cancellationToken)
+        private async Task InsertAsync(string target, List<string> lines, CancellationToken cancellationToken)
         {
             var parameters = lines.SelectMany((line, r) => CanonicalRows.Parameters(line, table.Columns, $"r{r}_")).ToList();
             await using var command = _sql.Command(connection, transaction, BackupSql.InsertMany(target, table, lines.Count), parameters);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        private async Task<(long Rows, string Sha)> ReadBackAsync(BackupTable table, bool ordered, CancellationToken cancellationToken)
+        private async Task<(long Rows, string Sha)> ReadBackAsync(bool ordered, CancellationToken cancellationToken)
         {
             var started = profile.Start();
             await using var hashing = new HashingStream(null);

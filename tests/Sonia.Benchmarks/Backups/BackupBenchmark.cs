@@ -100,7 +100,8 @@ public static class BackupBenchmark
             // SET first, as the backup does: times print in UTC and ISO style.
             var (exit, text) = await Shell.RunAsync("bash", ["-c",
                 $"set -o pipefail; '{psql}' -X -q -h {builder.Host} -p {builder.Port} -U {builder.Username} -d {builder.Database} " +
-                $"-c \"SET TimeZone = 'UTC'\" -c \"SET DateStyle = 'ISO, YMD'\" -c \"COPY ({query.Replace("\"", "\\\"", StringComparison.Ordinal)}) TO STDOUT\" | sha256sum"],
+                $"-c \"SET TimeZone = 'UTC'\" -c \"SET DateStyle = 'ISO, YMD'\" " +
+                $"-c \"COPY ({query.Replace("\"", "\\\"", StringComparison.Ordinal)}) TO STDOUT\" | sha256sum"],
                 TimeSpan.FromMinutes(30));
             if (exit != 0)
             {

@@ -2,7 +2,10 @@ using Sonia.Tests.Infrastructure;
 
 namespace Sonia.Tests.Backups;
 
-/// <summary>Writers run while backups are taken: each backup shows one instant, never an action without its audit rows or the reverse.</summary>
+/// <summary>
+/// Writers run while backups are taken: each backup shows one instant, never an action without its audit rows or the
+/// reverse.
+/// </summary>
 [Collection(SoniaClusterCollection.Name)]
 public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
 {
@@ -65,7 +68,8 @@ public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
         command.CommandText = $"""
             INSERT INTO sonia.actions (action_id, tool, args, args_hash, request_hash, idempotency_key, status, requires_confirmation,
                 attempts, correlation_id, created_at, updated_at, version)
-            VALUES ('{actionId}', 'echo', '{"{}"}', repeat('0', 64), repeat('0', 64), '{actionId}', 'succeeded', false, 1, 'bk', now(), now(), 1);
+            VALUES ('{actionId}', 'echo', '{"{}"}', repeat('0', 64), repeat('0', 64), '{actionId}', 'succeeded', false, 1, 'bk',
+                now(), now(), 1);
             INSERT INTO sonia.action_audit (action_id, from_status, to_status, at, actor, correlation_id)
             SELECT '{actionId}', 'queued', 'succeeded', now(), 'test', 'bk' FROM generate_series(1, {AuditRowsPerAction});
             """;

@@ -58,7 +58,8 @@ public sealed class BackupFormatTests
             var first = printed.Split('\n')[0];
             if (table == BackupTables.ActionTable)
             {
-                Assert.Contains("\t2026-12-02 10:11:12.123456+00\t1999-01-01 00:00:00+00\t2030-06-30 23:59:59.12+00\t", first, StringComparison.Ordinal);
+                Assert.Contains("\t2026-12-02 10:11:12.123456+00\t1999-01-01 00:00:00+00\t2030-06-30 23:59:59.12+00\t", first,
+                    StringComparison.Ordinal);
             }
 
             var values = CanonicalRows.Parameters(first, table.Columns).ToDictionary(p => p.Name, p => p.Value);

@@ -58,7 +58,7 @@ public sealed class BackupTimeoutTests : IAsyncLifetime
 
         var verifying = grain.VerifyAsync("test");
         var running = await Eventually.ResultAsync(grain.GetAsync, TimeSpan.FromSeconds(30),
-            v => v?.Progress is { Operation: BackupOperations.Verification, Phase: "opening the test restore" });
+            v => v?.Progress is { Operation: BackupOperations.Verification, Phase: "test restore: loading and reading back" });
         Assert.NotNull(running!.Progress!.StartedAt);
 
         // Wall-clock time on purpose: Orleans' response timeout is. The lock makes the verification last at least this long.
