@@ -28,8 +28,17 @@ public sealed class ScratchRestore(BackupStore store)
         await connection.OpenAsync(cancellationToken);
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var session = new Session(store, connection, transaction, $"{SchemaFor(backupId)}_{table.Unqualified}", table, profile);
-        await session.CreateAsync(cancellationToken);
-        return session;
+        try
+        {
+            await session.CreateAsync(cancellationToken);
+            return session;
+        }
+        catch
+        {
+            // Disposing the transaction rolls it back: nothing of the scratch schema stays.
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
     public static bool Restores(string artifact) => Tables.Any(t => t.Artifact == artifact);

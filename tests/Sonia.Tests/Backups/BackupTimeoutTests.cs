@@ -57,7 +57,7 @@ public sealed class BackupTimeoutTests : IAsyncLifetime
         }
 
         var verifying = grain.VerifyAsync("test");
-        var running = await Eventually.ResultAsync(grain.GetAsync, TimeSpan.FromSeconds(30),
+        var running = await Eventually.ResultAsync(grain.GetAsync, TimeSpan.FromSeconds(90),
             v => v?.Progress is { Operation: BackupOperations.Verification, Phase: "test restore: loading and reading back" });
         Assert.NotNull(running!.Progress!.StartedAt);
 
