@@ -9,14 +9,19 @@ using Sonia.Grains.Interfaces.Backups;
 
 namespace Sonia.Gateway.Backups;
 
-/// <summary><c>/v1/backups</c>: take, list, verify, restore the DLQ from (dry run unless <c>dry_run=false</c>) and export backups. Admin only.</summary>
+/// <summary>
+/// <c>/v1/backups</c>: take, list, verify, restore the DLQ from (dry run unless <c>dry_run=false</c>) and export backups.
+/// Admin only. Verification and restore may take minutes on a large database: their grain calls carry their own response
+/// timeout (<see cref="BackupCallTimeouts"/>), and <c>GET /v1/backups/{id}</c> shows their progress meanwhile.
+/// </summary>
 public static class BackupsApi
 {
     public const int DefaultPage = 20;
     public const int MaxPage = 200;
     public const int MaxLabelLength = 200;
 
-    public static readonly QueryParameter LastNQuery = QueryParameter.Integer("last_n", 1, MaxPage, $"How many, newest first (default {DefaultPage}).");
+    public static readonly QueryParameter LastNQuery =
+        QueryParameter.Integer("last_n", 1, MaxPage, $"How many, newest first (default {DefaultPage}).");
 
     public static RouteGroupBuilder MapBackupsApi(this IEndpointRouteBuilder app)
     {
@@ -26,7 +31,8 @@ public static class BackupsApi
         group.MapGet("/{backupId}", GetAsync).WithName("GetBackup");
         group.MapGet("/{backupId}/verify", VerifyAsync).WithName("VerifyBackup");
         group.MapPost("/{backupId}/restore/dlq", RestoreDlqAsync).WithName("RestoreBackupDlq").WithQuery(DryRun.Query);
-        group.MapGet("/{backupId}/export", ExportAsync).WithName("ExportBackup").Produces(StatusCodes.Status200OK, contentType: "application/zip");
+        group.MapGet("/{backupId}/export", ExportAsync).WithName("ExportBackup")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip");
         return group;
     }
 
@@ -67,7 +73,8 @@ public static class BackupsApi
     }
 
     /// <summary>200 whether it passed or not: the verification ran; <c>passed</c> and <c>problems</c> say how it went.</summary>
-    public static async Task<Results<Ok<BackupVerification>, ProblemHttpResult>> VerifyAsync(string backupId, HttpContext context, IClusterClient cluster)
+    public static async Task<Results<Ok<BackupVerification>, ProblemHttpResult>> VerifyAsync(
+        string backupId, HttpContext context, IClusterClient cluster)
     {
         if (!BackupIds.IsValid(backupId))
         {
@@ -108,7 +115,8 @@ public static class BackupsApi
     /// one with <c>deploy/verify-backup.sh</c>. It is assembled in a temporary file (deleted on close) from the grain's
     /// chunks, then streamed: memory stays at one chunk whatever the backup's size.
     /// </summary>
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ExportAsync(string backupId, IClusterClient cluster, CancellationToken cancellationToken)
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ExportAsync(
+        string backupId, IClusterClient cluster, CancellationToken cancellationToken)
     {
         if (!BackupIds.IsValid(backupId))
         {
@@ -124,11 +132,12 @@ public static class BackupsApi
 
         if (view.Status == BackupStatuses.Failed)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Backup failed", detail: $"Backup {backupId} failed: {view.Error}");
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Backup failed",
+                detail: $"Backup {backupId} failed: {view.Error}");
         }
 
-        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"sonia-export-{Guid.NewGuid():N}.zip"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+        var path = Path.Combine(Path.GetTempPath(), $"sonia-export-{Guid.NewGuid():N}.zip");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
         using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
         {
             Stream? entry = null;

@@ -8,13 +8,26 @@ public sealed record class BackupArtifact(
     [property: Id(2)] long Bytes,
     [property: Id(3)] string Sha256);
 
-/// <summary>Where a running backup stands: its phase and how many artifacts it has written of how many.</summary>
+/// <summary>
+/// What runs on a backup now: its job (<see cref="Operation"/> <c>backup</c>), a verification, a DLQ restore or an export;
+/// its phase and how many artifacts it has handled of how many.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sonia.backup-progress")]
 public sealed record class BackupProgress(
     [property: Id(0)] string Phase,
     [property: Id(1)] int ArtifactsDone,
     [property: Id(2)] int ArtifactsTotal,
-    [property: Id(3)] int Attempt);
+    [property: Id(3)] int Attempt,
+    [property: Id(4)] string Operation = BackupOperations.Backup,
+    [property: Id(5)] DateTimeOffset? StartedAt = null);
+
+/// <summary>The operations <see cref="BackupProgress"/> reports.</summary>
+public static class BackupOperations
+{
+    public const string Backup = "backup";
+    public const string Verification = "verification";
+    public const string Restore = "restore";
+}
 
 /// <summary>A verification as recorded in a backup's history.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.backup-verification-entry")]

@@ -8,6 +8,7 @@ using Sonia.Grains.Correlation;
 using Sonia.Grains.Interfaces.Audit;
 using Sonia.Grains.Interfaces.Backups;
 using Sonia.Grains.Storage;
+using Sonia.Hosting.Correlation;
 
 namespace Sonia.Grains.Backups;
 
@@ -17,6 +18,8 @@ namespace Sonia.Grains.Backups;
 /// The snapshot is one transaction, so a job cut short leaves nothing and simply runs again (at most
 /// <see cref="BackupOptions.MaxAttempts"/> starts, then it fails and says why). A connection lost mid-job (the database
 /// restarting, the silo dying) leaves the job running for the reminder; any other error fails it, with its reason.
+/// Verification and restore may outlast the default response timeout (see <see cref="BackupCallTimeouts"/>); while they
+/// run, <see cref="GetAsync"/> (which interleaves) shows their phase in <see cref="BackupView.Progress"/>.
 /// </remarks>
 public sealed partial class BackupGrain(
     [PersistentState(stateName: "backup-job", storageName: SoniaStorage.Name)] IPersistentState<BackupJobState> state,
@@ -58,7 +61,7 @@ public sealed partial class BackupGrain(
                 Label = label,
                 Actor = actor,
                 CreatedAt = time.GetUtcNow(),
-                CorrelationId = Hosting.Correlation.CorrelationId.Current ?? Hosting.Correlation.CorrelationId.NewSystemId(),
+                CorrelationId = CorrelationId.Current ?? CorrelationId.NewSystemId(),
             };
             await state.WriteStateAsync();
             await writer.RegisterAsync(Request(), CancellationToken.None);
@@ -73,10 +76,24 @@ public sealed partial class BackupGrain(
 
     public Task<BackupView?> GetAsync() => store.GetAsync(Id, _progress);
 
-    public async Task<BackupVerification?> VerifyAsync(string actor)
+    public async Task<BackupVerification?> VerifyAsync(string actor) => await VerifyAsync(actor, BackupOperations.Verification);
+
+    private async Task<BackupVerification?> VerifyAsync(string actor, string operation)
     {
         await FinishRunningAsync();
-        var verification = await verifier.VerifyAsync(Id);
+        var started = time.GetUtcNow();
+        _progress = new BackupProgress("starting", 0, 0, 0, operation, started);
+        BackupVerification? verification;
+        try
+        {
+            verification = await verifier.VerifyAsync(Id, CancellationToken.None, null,
+                (phase, done, total) => _progress = new BackupProgress(phase, done, total, 0, operation, started));
+        }
+        finally
+        {
+            _progress = null;
+        }
+
         if (verification is not null)
         {
             await store.RecordVerificationAsync(verification, actor);
@@ -89,7 +106,7 @@ public sealed partial class BackupGrain(
 
     public async Task<DlqRestoreOutcome> RestoreDlqAsync(bool dryRun, string actor)
     {
-        var verification = await VerifyAsync(actor);
+        var verification = await VerifyAsync(actor, BackupOperations.Restore);
         if (verification is null)
         {
             return new DlqRestoreOutcome(null, null, null);
@@ -97,11 +114,22 @@ public sealed partial class BackupGrain(
 
         if (!verification.Passed)
         {
-            await audit.RecordAsync(OperatorOperations.BackupRestore, Id, actor, $"refused (dry_run: {dryRun}): the backup fails verification");
+            await audit.RecordAsync(OperatorOperations.BackupRestore, Id, actor,
+                $"refused (dry_run: {dryRun}): the backup fails verification");
             return new DlqRestoreOutcome(null, "the backup fails verification: " + string.Join("; ", verification.Problems), verification);
         }
 
-        var result = await restorer.RestoreAsync(Id, dryRun);
+        DlqRestoreResult result;
+        _progress = new BackupProgress(dryRun ? "restoring (dry run)" : "restoring", 0, 0, 0, BackupOperations.Restore, time.GetUtcNow());
+        try
+        {
+            result = await restorer.RestoreAsync(Id, dryRun);
+        }
+        finally
+        {
+            _progress = null;
+        }
+
         await audit.RecordAsync(OperatorOperations.BackupRestore, Id, actor,
             $"dry_run: {(dryRun ? "true" : "false")}; dead letters {Describe(result.DeadLetters)}; actions {Describe(result.Actions)}");
         LogRestored(logger, Id, dryRun, result.DeadLetters.Inserted, result.DeadLetters.Conflicting);
@@ -119,7 +147,8 @@ public sealed partial class BackupGrain(
         }
 
         yield return new BackupExportChunk(BackupWriter.ManifestName, manifest);
-        yield return new BackupExportChunk(BackupWriter.ManifestName + ".sha256", Encoding.ASCII.GetBytes($"{stored}  {BackupWriter.ManifestName}\n"));
+        yield return new BackupExportChunk(BackupWriter.ManifestName + ".sha256",
+            Encoding.ASCII.GetBytes($"{stored}  {BackupWriter.ManifestName}\n"));
         foreach (var artifact in view.Artifacts)
         {
             var any = false;
@@ -155,7 +184,7 @@ public sealed partial class BackupGrain(
     private void StartTimer() => _timer ??= this.RegisterGrainTimer(
         _ => RunAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
 
-    /// <summary>Verify, restore and export of a running backup wait for it: they run the job here if the timer has not yet.</summary>
+    /// <summary>Verify, restore and export of a running backup wait for it: they run the job here if the timer has not.</summary>
     private async Task FinishRunningAsync()
     {
         if (Running)
@@ -186,8 +215,8 @@ public sealed partial class BackupGrain(
         _progress = new BackupProgress("snapshot", 0, 0, job.Attempts);
         try
         {
-            var artifacts = await writer.WriteAsync(Request(), (done, total) => _progress = new BackupProgress("snapshot", done, total, job.Attempts),
-                CancellationToken.None);
+            var artifacts = await writer.WriteAsync(Request(),
+                (done, total) => _progress = new BackupProgress("snapshot", done, total, job.Attempts), CancellationToken.None);
             job.Status = BackupStatuses.Succeeded;
             await FinishAsync();
             LogSucceeded(logger, Id, artifacts.Count, job.Attempts);
@@ -211,7 +240,8 @@ public sealed partial class BackupGrain(
         {
             if (await store.DeleteAsync(expired))
             {
-                await audit.RecordAsync(OperatorOperations.BackupDelete, expired, "retention", $"beyond the newest {options.Keep} backup(s); after {Id}");
+                await audit.RecordAsync(OperatorOperations.BackupDelete, expired, "retention",
+                    $"beyond the newest {options.Keep} backup(s); after {Id}");
                 LogDeleted(logger, expired, options.Keep);
             }
         }
@@ -241,14 +271,16 @@ public sealed partial class BackupGrain(
         }
     }
 
-    private BackupRequest Request() => new(Id, state.State.Label, state.State.Actor, state.State.CorrelationId, state.State.CreatedAt);
+    private BackupRequest Request() =>
+        new(Id, state.State.Label, state.State.Actor, state.State.CorrelationId, state.State.CreatedAt);
 
     private static string Describe(RestoreCounts c) => $"{c.Inserted} inserted, {c.Identical} identical, {c.Conflicting} conflicting";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup {BackupId} succeeded: {Artifacts} artifact(s), attempt {Attempt}")]
     private static partial void LogSucceeded(ILogger logger, string backupId, int artifacts, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Backup {BackupId} attempt {Attempt} lost its connection; its reminder runs it again")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Backup {BackupId} attempt {Attempt} lost its connection; its reminder runs it again")]
     private static partial void LogInterrupted(ILogger logger, Exception exception, string backupId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Backup {BackupId} failed: {Reason}")]
@@ -257,6 +289,7 @@ public sealed partial class BackupGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup {BackupId} deleted by retention (keeping the newest {Keep})")]
     private static partial void LogDeleted(ILogger logger, string backupId, int keep);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Backup {BackupId} DLQ restore (dry run {DryRun}): {Inserted} inserted, {Conflicting} conflicting")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Backup {BackupId} DLQ restore (dry run {DryRun}): {Inserted} inserted, {Conflicting} conflicting")]
     private static partial void LogRestored(ILogger logger, string backupId, bool dryRun, int inserted, int conflicting);
 }

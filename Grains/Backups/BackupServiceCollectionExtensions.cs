@@ -10,7 +10,8 @@ namespace Sonia.Grains.Backups;
 /// <summary>Registers <see cref="BackupOptions"/> (bound and validated here) and the backup writer, store, verifier and restorer.</summary>
 public static class BackupServiceCollectionExtensions
 {
-    public static IServiceCollection AddSoniaBackups(this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
+    public static IServiceCollection AddSoniaBackups(
+        this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
     {
         var options = OptionsValidation.BindValidated(configuration, BackupOptions.SectionName, new BackupOptionsValidator());
         services.AddSingleton(options);

@@ -17,6 +17,25 @@ public abstract class BackupSql
         _ => throw new InvalidOperationException($"Unknown database provider {provider}."),
     };
 
+    /// <summary>The backup format this Sonia writes, verifies and restores from.</summary>
+    public const string Format = "sonia-backup/2";
+
+    /// <summary>Run first in the snapshot and test-restore transactions (null: nothing to set).</summary>
+    public virtual string? SessionSetup => null;
+
+    /// <summary>
+    /// A <c>COPY … TO STDOUT</c> giving <paramref name="table"/>'s canonical rows from <paramref name="schema"/> (null: the live
+    /// table) exactly as <see cref="CanonicalRows"/> writes them; null where the dialect has none or the read needs a parameter.
+    /// </summary>
+    /// <param name="ordered">False: in the table's physical order (see <see cref="ScratchSetup"/>), no sort.</param>
+    public virtual string? CopyOut(BackupTable table, string? schema = null, bool ordered = true) => null;
+
+    /// <summary>Run in the test restore's transaction after <see cref="SessionSetup"/> (null: nothing to set).</summary>
+    public virtual string? ScratchSetup => null;
+
+    /// <summary>A <c>COPY … FROM STDIN</c> loading canonical rows into <paramref name="target"/>; null: the dialect has none.</summary>
+    public virtual string? CopyIn(string target, BackupTable table) => null;
+
     /// <summary>Every table is read at this isolation in one transaction: one instant for all artifacts.</summary>
     public abstract IsolationLevel SnapshotIsolation { get; }
 
@@ -48,7 +67,8 @@ public abstract class BackupSql
 
     public abstract string ListBackups { get; }
 
-    public string SelectArtifacts => "SELECT name, row_count, bytes, sha256 FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
+    public string SelectArtifacts =>
+        "SELECT name, row_count, bytes, sha256 FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
 
     public string SelectContent => "SELECT content FROM sonia.backup_artifacts WHERE backup_id = @backup_id AND name = @name";
 
@@ -90,7 +110,7 @@ public abstract class BackupSql
     /// <summary>Inserts <paramref name="rows"/> rows into a scratch copy (parameters @r{row}_{column}).</summary>
     public static string InsertMany(string target, BackupTable table, int rows) =>
         $"INSERT INTO {target} ({table.ColumnList}) VALUES " +
-        string.Join(", ", Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", table.Columns.Select(c => $"@r{r}_{c.Name}")) + ")"));
+        string.Join(", ", Enumerable.Range(0, rows).Select(r => $"({string.Join(", ", table.Columns.Select(c => $"@r{r}_{c.Name}"))})"));
 
     /// <summary>Rows per scratch INSERT: the dialect's parameter limit divided by the columns.</summary>
     public abstract int MaxParameters { get; }
@@ -121,6 +141,34 @@ public sealed class PostgreSqlBackupSql : BackupSql
 
     public override int MaxParameters => 30000;
 
+    // Times print in UTC and ISO style (see CanonicalRows); the journal's time column has no zone: read as UTC, as the
+    // application reads it.
+    public override string? SessionSetup => "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'";
+
+    public override string? CopyOut(BackupTable table, string? schema = null, bool ordered = true) =>
+        table.Filter is not null ? null : $"COPY ({CanonicalSelect(table, schema, ordered)}) TO STDOUT";
+
+    // A scratch table is filled by one COPY in key order and read back in the same transaction: with neither a
+    // synchronised nor a parallel scan, a sequential scan returns it in that order, without sorting it (no index).
+    public override string? ScratchSetup => "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0";
+
+    /// <summary>The rows of <paramref name="table"/> (from <paramref name="schema"/>, null: the live one) as canonical columns.</summary>
+    public static string CanonicalSelect(BackupTable table, string? schema = null, bool ordered = true) =>
+        $"SELECT {string.Join(", ", table.Columns.Select(Canonical))} " +
+        $"FROM {(schema is null ? table.Table : $"{schema}.{table.Unqualified}")}" +
+        (ordered ? $" ORDER BY {table.OrderBy}" : string.Empty);
+
+    public override string? CopyIn(string target, BackupTable table) => $"COPY {target} ({table.ColumnList}) FROM STDIN";
+
+    /// <summary>A column as <see cref="CanonicalRows"/> writes it (text, integers, booleans and, in UTC and ISO style, times print
+    /// canonically as they are; a plain timestamp is cast, read as UTC).</summary>
+    private static string Canonical(BackupColumn column) => column.Kind switch
+    {
+        ColumnKind.Time => $"{column.Name}::timestamptz",
+        ColumnKind.Bytes => $"encode({column.Name}, 'hex')",
+        _ => column.Name,
+    };
+
     public override string ListBackups =>
         "SELECT backup_id, label, status, actor, created_at, finished_at, schema_version, manifest_sha256, error " +
         "FROM sonia.backups ORDER BY created_at DESC, backup_id DESC LIMIT @limit";
@@ -140,8 +188,9 @@ public sealed class PostgreSqlBackupSql : BackupSql
 
     public override string CreateScratchSchema(string schema) => $"CREATE SCHEMA {schema}";
 
+    // Unlogged: a scratch copy dropped in the same transaction needs no WAL.
     public override string CreateScratchTable(string schema, BackupTable table) =>
-        $"CREATE TABLE {schema}.{table.Unqualified} (LIKE {table.Table})";
+        $"CREATE UNLOGGED TABLE {schema}.{table.Unqualified} (LIKE {table.Table})";
 
     public override string DropScratchSchema(string schema, IEnumerable<BackupTable> tables) => $"DROP SCHEMA IF EXISTS {schema} CASCADE";
 

@@ -36,7 +36,8 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
             cancellationToken, ("backup_id", backupId));
         return view with
         {
-            Progress = view.Status == BackupStatuses.Running ? progress : null,
+            // A running job's progress, or a running verification's, restore's or export's.
+            Progress = progress,
             Artifacts = await ArtifactsAsync(backupId, cancellationToken),
             Verifications = verifications,
         };
@@ -52,13 +53,15 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     public async Task<IReadOnlyList<BackupArtifact>> ArtifactsAsync(string backupId, CancellationToken cancellationToken = default)
     {
         var artifacts = new List<BackupArtifact>();
-        await _sql.QueryAsync(Statements.SelectArtifacts, r => artifacts.Add(new BackupArtifact(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3).Trim())),
+        await _sql.QueryAsync(Statements.SelectArtifacts,
+            r => artifacts.Add(new BackupArtifact(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3).Trim())),
             cancellationToken, ("backup_id", backupId));
         return artifacts;
     }
 
     /// <summary>Calls <paramref name="read"/> with the artifact's content as a stream; false when there is no such artifact.</summary>
-    public async Task<bool> ReadContentAsync(string backupId, string name, Func<Stream, Task> read, CancellationToken cancellationToken = default)
+    public async Task<bool> ReadContentAsync(string backupId, string name, Func<Stream, Task> read,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
@@ -118,11 +121,13 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     }
 
     /// <summary>The manifest bytes, the digest stored beside them and the one the database computes now.</summary>
-    public async Task<(byte[]? Manifest, string? Stored, string? Database)> ManifestAsync(string backupId, CancellationToken cancellationToken = default)
+    public async Task<(byte[]? Manifest, string? Stored, string? Database)> ManifestAsync(string backupId,
+        CancellationToken cancellationToken = default)
     {
         (byte[]?, string?, string?) result = default;
         await _sql.QueryAsync(Statements.SelectManifest, r => result = (
-                r.IsDBNull(0) ? null : r.GetFieldValue<byte[]>(0), SqlValues.ReadNullableString(r, 1)?.Trim(), SqlValues.ReadNullableString(r, 2)?.Trim()),
+                r.IsDBNull(0) ? null : r.GetFieldValue<byte[]>(0), SqlValues.ReadNullableString(r, 1)?.Trim(),
+                SqlValues.ReadNullableString(r, 2)?.Trim()),
             cancellationToken, ("backup_id", backupId));
         return result;
     }
@@ -130,13 +135,15 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     public async Task<Dictionary<string, string>> DatabaseDigestsAsync(string backupId, CancellationToken cancellationToken = default)
     {
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);
-        await _sql.QueryAsync(Statements.SelectDatabaseDigests, r => digests[r.GetString(0)] = r.GetString(1).Trim(), cancellationToken, ("backup_id", backupId));
+        await _sql.QueryAsync(Statements.SelectDatabaseDigests, r => digests[r.GetString(0)] = r.GetString(1).Trim(), cancellationToken,
+            ("backup_id", backupId));
         return digests;
     }
 
     public Task RecordVerificationAsync(BackupVerification verification, string actor, CancellationToken cancellationToken = default) =>
-        _sql.ExecuteAsync(Statements.InsertVerification, cancellationToken, ("backup_id", verification.BackupId), ("at", verification.VerifiedAt),
-            ("actor", actor), ("passed", verification.Passed), ("result", JsonSerializer.Serialize(verification, BackupJson.Options)));
+        _sql.ExecuteAsync(Statements.InsertVerification, cancellationToken, ("backup_id", verification.BackupId),
+            ("at", verification.VerifiedAt), ("actor", actor), ("passed", verification.Passed),
+            ("result", JsonSerializer.Serialize(verification, BackupJson.Options)));
 
     /// <summary>Finished backups beyond the newest <paramref name="keep"/>.</summary>
     public async Task<IReadOnlyList<string>> ExpiredAsync(int keep, CancellationToken cancellationToken = default)
@@ -160,5 +167,6 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
 /// <summary>The JSON shape verification results are stored in: snake_case, as the API shows them.</summary>
 public static class BackupJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static readonly JsonSerializerOptions Options =
+        new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

@@ -1,6 +1,6 @@
 namespace Sonia.Grains.Backups;
 
-/// <summary>How a column is written into (and read back from) a canonical JSON line.</summary>
+/// <summary>How a column is written into (and read back from) a canonical line (see <see cref="CanonicalRows"/>).</summary>
 public enum ColumnKind
 {
     Text,
@@ -14,10 +14,12 @@ public enum ColumnKind
 public sealed record BackupColumn(string Name, ColumnKind Kind);
 
 /// <summary>
-/// One table backed up as canonical JSON Lines: a row per line, columns in this order, rows ordered by <see cref="OrderBy"/>
-/// (the primary key), so the same rows always give the same bytes, and the same SHA-256, in the application and the database.
+/// One table backed up as canonical rows (<see cref="CanonicalRows"/>): a row per line, columns in this order, rows ordered by
+/// <see cref="OrderBy"/> (the primary key), so the same rows always give the same bytes, and the same SHA-256, in the
+/// application and the database.
 /// </summary>
-public sealed record BackupTable(string Artifact, string Table, string Key, IReadOnlyList<BackupColumn> Columns, string OrderBy, string? Filter = null)
+public sealed record BackupTable(
+    string Artifact, string Table, string Key, IReadOnlyList<BackupColumn> Columns, string OrderBy, string? Filter = null)
 {
     public string ColumnList => string.Join(", ", Columns.Select(c => c.Name));
 
@@ -32,8 +34,8 @@ public sealed record BackupTable(string Artifact, string Table, string Key, IRea
 /// <summary>The tables a backup holds, per dialect (the Orleans storage table is named differently on each).</summary>
 public static class BackupTables
 {
-    public const string DeadLetters = "dead_letters.jsonl";
-    public const string Actions = "actions.jsonl";
+    public const string DeadLetters = "dead_letters.tsv";
+    public const string Actions = "actions.tsv";
 
     private static readonly BackupColumn[] ActionColumns =
     [
@@ -50,7 +52,8 @@ public static class BackupTables
     [
         new("dlq_id", ColumnKind.Text), new("action_id", ColumnKind.Text), new("correlation_id", ColumnKind.Text),
         new("failure_class", ColumnKind.Text), new("error_type", ColumnKind.Text), new("error_message", ColumnKind.Text),
-        new("attempts", ColumnKind.Int), new("tool", ColumnKind.Text), new("args", ColumnKind.Text), new("idempotency_key", ColumnKind.Text),
+        new("attempts", ColumnKind.Int), new("tool", ColumnKind.Text), new("args", ColumnKind.Text),
+        new("idempotency_key", ColumnKind.Text),
         new("status", ColumnKind.Text), new("created_at", ColumnKind.Time), new("resolved_at", ColumnKind.Time),
         new("resolved_by", ColumnKind.Text), new("resolution_reason", ColumnKind.Text), new("replay_action_id", ColumnKind.Text),
     ];
@@ -88,12 +91,12 @@ public static class BackupTables
     [
         DeadLetterTable,
         ActionTable,
-        new("action_audit.jsonl", "sonia.action_audit", "audit_id", AuditColumns, "audit_id"),
-        new("action_attempts.jsonl", "sonia.action_attempts", "action_id", AttemptColumns, "action_id, attempt"),
+        new("action_audit.tsv", "sonia.action_audit", "audit_id", AuditColumns, "audit_id"),
+        new("action_attempts.tsv", "sonia.action_attempts", "action_id", AttemptColumns, "action_id, attempt"),
         // Breaker state and its per-minute metric series are the breaker grains' stored state.
-        GrainState("breakers.jsonl", storageTable, "breaker"),
-        GrainState("sessions.jsonl", storageTable, "session"),
-        new("schema_versions.jsonl", "sonia.schema_versions", "scriptname", JournalColumns, "scriptname"),
+        GrainState("breakers.tsv", storageTable, "breaker"),
+        GrainState("sessions.tsv", storageTable, "session"),
+        new("schema_versions.tsv", "sonia.schema_versions", "scriptname", JournalColumns, "scriptname"),
     ];
 
     private static BackupTable GrainState(string artifact, string storageTable, string stateName) => new(

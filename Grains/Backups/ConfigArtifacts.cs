@@ -59,7 +59,8 @@ public sealed class ConfigArtifacts(IConfiguration configuration, BackupOptions 
 
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Sonia.sln")) || Directory.Exists(Path.Combine(dir.FullName, "deploy", "sql")))
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Sonia.sln"))
+                || Directory.Exists(Path.Combine(dir.FullName, "deploy", "sql")))
             {
                 return dir.FullName;
             }

@@ -23,7 +23,7 @@ public sealed class DlqRestorer(BackupStore store)
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var line in store.LinesAsync(backupId, BackupTables.DeadLetters, cancellationToken))
         {
-            referenced.Add(CanonicalRows.Text(line, "action_id")!);
+            referenced.Add(CanonicalRows.Text(line, BackupTables.DeadLetterTable.Columns, "action_id")!);
         }
 
         var conflicts = new List<RestoreConflict>();
@@ -33,7 +33,8 @@ public sealed class DlqRestorer(BackupStore store)
 
         // Actions first: a dead letter's foreign key needs its action.
         var actions = await TableAsync(connection, transaction, backupId, BackupTables.ActionTable,
-            line => referenced.Contains(CanonicalRows.Text(line, "action_id")!), conflicts, cancellationToken);
+            line => referenced.Contains(CanonicalRows.Text(line, BackupTables.ActionTable.Columns, "action_id")!), conflicts,
+            cancellationToken);
         var deadLetters = await TableAsync(connection, transaction, backupId, BackupTables.DeadLetterTable, _ => true, conflicts,
             cancellationToken);
         if (dryRun)
@@ -75,7 +76,7 @@ public sealed class DlqRestorer(BackupStore store)
     private async Task<RestoreCounts> PageAsync(DbConnection connection, DbTransaction transaction, BackupTable table, List<string> lines,
         List<RestoreConflict> conflicts, CancellationToken cancellationToken)
     {
-        var keyed = lines.ToDictionary(l => CanonicalRows.Text(l, table.Key)!, StringComparer.Ordinal);
+        var keyed = lines.ToDictionary(l => CanonicalRows.Text(l, table.Columns, table.Key)!, StringComparer.Ordinal);
         var current = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var command = _sql.Command(connection, transaction, store.Statements.SelectByKeys(table),
             [("keys", JsonSerializer.Serialize(keyed.Keys))]))
@@ -99,13 +100,15 @@ public sealed class DlqRestorer(BackupStore store)
                 }
 
                 conflicting++;
+                var differences = string.Join(", ", CanonicalRows.Differences(now, line, table.Columns));
                 conflicts.Add(new RestoreConflict(table.Unqualified, key,
-                    "the database holds a different version (differs in " + string.Join(", ", CanonicalRows.Differences(now, line, table.Columns)) + "); kept"));
+                    $"the database holds a different version (differs in {differences}); kept"));
                 continue;
             }
 
             // A dry run inserts too, inside the transaction it then rolls back, so it counts exactly what a real run would.
-            await using var insert = _sql.Command(connection, transaction, store.Statements.InsertIfAbsent(table), CanonicalRows.Parameters(line, table.Columns));
+            await using var insert = _sql.Command(connection, transaction, store.Statements.InsertIfAbsent(table),
+                CanonicalRows.Parameters(line, table.Columns));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 inserted++;

@@ -2,12 +2,22 @@ using System.Security.Cryptography;
 
 namespace Sonia.Grains.Backups;
 
-/// <summary>A write-only pass-through that hashes (SHA-256) and counts what goes to <paramref name="inner"/> (null: nowhere).</summary>
-public sealed class HashingStream(Stream? inner) : Stream
+/// <summary>
+/// A write-only pass-through that hashes (SHA-256) and counts the bytes and lines of what goes to <paramref name="inner"/>
+/// (null: nowhere); with a <paramref name="profile"/>, hashing and the inner writes are timed.
+/// </summary>
+public sealed class HashingStream(
+    Stream? inner,
+    BackupProfile? profile = null,
+    string hashPhase = BackupProfile.Hashing,
+    string innerPhase = BackupProfile.Storage) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public long Bytes { get; private set; }
+
+    /// <summary>How many <c>\n</c> bytes went through: the rows of a canonical artifact.</summary>
+    public long Lines { get; private set; }
 
     public override bool CanRead => false;
 
@@ -26,18 +36,20 @@ public sealed class HashingStream(Stream? inner) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
-        Bytes += buffer.Length;
+        Hash(buffer);
+        var started = profile.Start();
         inner?.Write(buffer);
+        profile.Stop(innerPhase, started);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _hash.AppendData(buffer.Span);
-        Bytes += buffer.Length;
+        Hash(buffer.Span);
         if (inner is not null)
         {
+            var started = profile.Start();
             await inner.WriteAsync(buffer, cancellationToken);
+            profile.Stop(innerPhase, started);
         }
     }
 
@@ -45,6 +57,15 @@ public sealed class HashingStream(Stream? inner) : Stream
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override void Flush() => inner?.Flush();
+
+    private void Hash(ReadOnlySpan<byte> buffer)
+    {
+        var started = profile.Start();
+        _hash.AppendData(buffer);
+        Bytes += buffer.Length;
+        Lines += buffer.Count((byte)'\n');
+        profile.Stop(hashPhase, started);
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

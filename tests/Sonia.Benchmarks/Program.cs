@@ -14,6 +14,12 @@ if (args is [Sonia.Benchmarks.Drills.DrillCommand.Name, .. var drillArgs])
     return await Sonia.Benchmarks.Drills.DrillCommand.RunAsync(drillArgs);
 }
 
+// `backup`: backup plus verify of N dead letters against COPY | sha256sum of the same rows (see Backups/ and the README).
+if (args is [Sonia.Benchmarks.Backups.BackupCommand.Name, .. var backupArgs])
+{
+    return await Sonia.Benchmarks.Backups.BackupCommand.RunAsync(backupArgs);
+}
+
 // Every benchmark class of this assembly; pick with --filter, e.g. --filter '*Breaker*'.
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create());
 

@@ -18,8 +18,8 @@ public sealed class BackupApiTests(SoniaClusterFixture fixture)
 
         Assert.Equal("succeeded", backup.GetProperty("status").GetString());
         var names = backup.GetProperty("artifacts").EnumerateArray().Select(a => a.GetProperty("name").GetString()).ToList();
-        foreach (var expected in new[] { "dead_letters.jsonl", "actions.jsonl", "action_audit.jsonl", "action_attempts.jsonl", "breakers.jsonl",
-                     "sessions.jsonl", "schema_versions.jsonl", "config/effective.json" })
+        foreach (var expected in new[] { "dead_letters.tsv", "actions.tsv", "action_audit.tsv", "action_attempts.tsv", "breakers.tsv",
+                     "sessions.tsv", "schema_versions.tsv", "config/effective.json" })
         {
             Assert.Contains(expected, names);
         }
@@ -42,7 +42,8 @@ public sealed class BackupApiTests(SoniaClusterFixture fixture)
 
         var restore = verification.GetProperty("test_restore");
         Assert.True(restore.GetProperty("passed").GetBoolean(), restore.ToString());
-        Assert.Equal(["actions", "dead_letters"], restore.GetProperty("tables").EnumerateArray().Select(t => t.GetProperty("table").GetString()!).Order());
+        Assert.Equal(["actions", "dead_letters"],
+            restore.GetProperty("tables").EnumerateArray().Select(t => t.GetProperty("table").GetString()!).Order());
         Assert.Equal(0, await TestSql.CountAsync(fixture.Database,
             "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name LIKE 'sonia_verify%'"));
 
@@ -66,7 +67,8 @@ public sealed class BackupApiTests(SoniaClusterFixture fixture)
         var manifest = System.Text.Encoding.UTF8.GetString((byte[])(await TestSql.ScalarAsync(fixture.Database,
             "SELECT manifest FROM sonia.backups WHERE backup_id = @id", ("id", id)))!);
         var frozen = File.Exists(Path.Combine(Repo.Root, "deploy", "dependencies.frozen.txt"));
-        Assert.Contains(frozen ? "config/dependencies.frozen.txt" : "dependencies.frozen.txt is absent", manifest, StringComparison.Ordinal);
+        Assert.Contains(frozen ? "config/dependencies.frozen.txt" : "dependencies.frozen.txt is absent", manifest,
+            StringComparison.Ordinal);
         Assert.Contains("config/Grains/packages.lock.json", manifest, StringComparison.Ordinal);
     }
 
@@ -106,8 +108,10 @@ public sealed class BackupApiTests(SoniaClusterFixture fixture)
 
         Assert.True(7 >= await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.backups WHERE status <> 'running'"));
         Assert.Equal(HttpStatusCode.NotFound, (await _backups.GetAsync($"/v1/backups/{first}")).Status);
-        Assert.Equal(0, await TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.backup_artifacts WHERE backup_id = @id", ("id", first)));
+        Assert.Equal(0, await TestSql.CountAsync(fixture.Database,
+            "SELECT COUNT(*) FROM sonia.backup_artifacts WHERE backup_id = @id", ("id", first)));
         Assert.Equal(1, await TestSql.CountAsync(fixture.Database,
-            "SELECT COUNT(*) FROM sonia.operator_audit WHERE operation = 'backup.delete' AND target = @id AND actor = 'retention'", ("id", first)));
+            "SELECT COUNT(*) FROM sonia.operator_audit WHERE operation = 'backup.delete' AND target = @id AND actor = 'retention'",
+            ("id", first)));
     }
 }

@@ -2,7 +2,10 @@ using Sonia.Tests.Infrastructure;
 
 namespace Sonia.Tests.Backups;
 
-/// <summary>Writers run while backups are taken: each backup shows one instant, never an action without its audit rows or the reverse.</summary>
+/// <summary>
+/// Writers run while backups are taken: each backup shows one instant, never an action without its audit rows or the
+/// reverse.
+/// </summary>
 [Collection(SoniaClusterCollection.Name)]
 public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
 {
@@ -29,10 +32,13 @@ public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
             foreach (var _ in Enumerable.Range(0, 2))
             {
                 var id = (await backups.CreateAsync("consistency")).GetProperty("backup_id").GetString()!;
-                var actions = (await BackupsClient.LinesAsync(fixture.Database, id, "actions.jsonl"))
-                    .Select(l => BackupsClient.Text(l, "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal)).ToHashSet();
-                var audit = (await BackupsClient.LinesAsync(fixture.Database, id, "action_audit.jsonl"))
-                    .Select(l => BackupsClient.Text(l, "action_id")).Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
+                var actions = (await BackupsClient.LinesAsync(fixture.Database, id, "actions.tsv"))
+                    .Select(l => BackupsClient.Text(l, "actions.tsv", "action_id"))
+                    .Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
+                    .ToHashSet();
+                var audit = (await BackupsClient.LinesAsync(fixture.Database, id, "action_audit.tsv"))
+                    .Select(l => BackupsClient.Text(l, "action_audit.tsv", "action_id"))
+                    .Where(a => a.StartsWith(prefix, StringComparison.Ordinal))
                     .GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
 
                 Assert.NotEmpty(actions);
@@ -62,7 +68,8 @@ public sealed class BackupConsistencyTests(SoniaClusterFixture fixture)
         command.CommandText = $"""
             INSERT INTO sonia.actions (action_id, tool, args, args_hash, request_hash, idempotency_key, status, requires_confirmation,
                 attempts, correlation_id, created_at, updated_at, version)
-            VALUES ('{actionId}', 'echo', '{"{}"}', repeat('0', 64), repeat('0', 64), '{actionId}', 'succeeded', false, 1, 'bk', now(), now(), 1);
+            VALUES ('{actionId}', 'echo', '{"{}"}', repeat('0', 64), repeat('0', 64), '{actionId}', 'succeeded', false, 1, 'bk',
+                now(), now(), 1);
             INSERT INTO sonia.action_audit (action_id, from_status, to_status, at, actor, correlation_id)
             SELECT '{actionId}', 'queued', 'succeeded', now(), 'test', 'bk' FROM generate_series(1, {AuditRowsPerAction});
             """;

@@ -40,13 +40,15 @@ public sealed class BackupCrashTests(BackupCrashClusterFixture fixture) : IClass
         await TestSql.ScalarAsync(fixture.Database, "SELECT pg_terminate_backend(@pid)", ("pid", waiting!.Value));
         await hold.CommitAsync();
 
-        var done = await Eventually.ResultAsync(() => fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/backups/{id}"), TimeSpan.FromSeconds(120),
+        var done = await Eventually.ResultAsync(
+            () => fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/backups/{id}"), TimeSpan.FromSeconds(120),
             b => b.GetProperty("status").GetString() != "running");
         Assert.True(done.GetProperty("status").GetString() == "succeeded", done.ToString());
         var verification = await fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/backups/{id}/verify");
         Assert.True(verification.GetProperty("passed").GetBoolean(), verification.ToString());
         var state = (string?)await TestSql.ScalarAsync(fixture.Database,
-            "SELECT convert_from(payloadbinary, 'UTF8') FROM public.orleansstorage WHERE graintypestring = 'backup-job' AND payloadbinary::text <> '' " +
+            "SELECT convert_from(payloadbinary, 'UTF8') FROM public.orleansstorage " +
+            "WHERE graintypestring = 'backup-job' AND payloadbinary::text <> '' " +
             "AND convert_from(payloadbinary, 'UTF8') LIKE '%crash%'");
         Assert.Contains("\"attempts\":2", state, StringComparison.Ordinal);
     }

@@ -24,7 +24,8 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
             await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.dead_letters WHERE dlq_id = @id", ("id", lost));
             await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.actions WHERE action_id = @id", ("id", ActionId(seed, 1)));
             await TestSql.ScalarAsync(fixture.Database,
-                "UPDATE sonia.dead_letters SET status = 'discarded', resolved_at = now(), resolved_by = 'newer' WHERE dlq_id = @id", ("id", changed));
+                "UPDATE sonia.dead_letters SET status = 'discarded', resolved_at = now(), resolved_by = 'newer' WHERE dlq_id = @id",
+                ("id", changed));
             var before = await DeadLetterMaker.SoniaDigestAsync(fixture.Database);
 
             var dry = await RestoreAsync(id, query: string.Empty);
@@ -41,7 +42,8 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
             var conflict = Assert.Single(real.GetProperty("conflicts").EnumerateArray(), c => c.GetProperty("key").GetString() == changed);
             Assert.Contains("status", conflict.GetProperty("reason").GetString(), StringComparison.Ordinal);
             Assert.Equal(original, await RowAsync(lost));
-            Assert.Equal("newer", await TestSql.ScalarAsync(fixture.Database, "SELECT resolved_by FROM sonia.dead_letters WHERE dlq_id = @id", ("id", changed)));
+            Assert.Equal("newer", await TestSql.ScalarAsync(fixture.Database,
+                "SELECT resolved_by FROM sonia.dead_letters WHERE dlq_id = @id", ("id", changed)));
 
             var afterFirst = await DeadLetterMaker.SoniaDigestAsync(fixture.Database);
             var again = await RestoreAsync(id, "?dry_run=false");

@@ -15,7 +15,8 @@ public sealed class BackupSqlTests
     [Fact]
     public void ScratchSchema_IsNamedAfterAValidBackupId_Only()
     {
-        Assert.StartsWith("sonia_verify_bak_", ScratchRestore.SchemaFor(Sonia.Grains.Interfaces.Backups.BackupIds.New()), StringComparison.Ordinal);
+        Assert.StartsWith("sonia_verify_bak_", ScratchRestore.SchemaFor(Sonia.Grains.Interfaces.Backups.BackupIds.New()),
+            StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => ScratchRestore.SchemaFor("bak_x; DROP SCHEMA sonia"));
     }
 }

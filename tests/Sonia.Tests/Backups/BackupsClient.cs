@@ -44,9 +44,7 @@ public sealed class BackupsClient(HttpClient http)
         return System.Text.Encoding.UTF8.GetString(content).Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public static string Text(string line, string column)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.GetProperty(column).ToString();
-    }
+    /// <summary>One column's value in one line of the table artifact <paramref name="artifact"/>.</summary>
+    public static string Text(string line, string artifact, string column) => Sonia.Grains.Backups.CanonicalRows.Text(line,
+        Sonia.Grains.Backups.BackupTables.All("public.orleansstorage").Single(t => t.Artifact == artifact).Columns, column)!;
 }

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Orleans.Configuration;
+using Sonia.Grains.Backups;
+using Sonia.Grains.Interfaces.Backups;
+using Sonia.Hosting.Database;
+using Sonia.Tests.DeadLetters;
+using Sonia.Tests.Infrastructure;
+
+namespace Sonia.Benchmarks.Backups;
+
+/// <summary>One run's figures; <see cref="Ratio"/> is (backup + verify) ÷ the mean of the two baseline runs.</summary>
+public sealed record BackupBenchmarkResult(
+    int Rows,
+    TimeSpan Seeding,
+    TimeSpan CopyBefore,
+    TimeSpan CopyAfter,
+    TimeSpan Backup,
+    TimeSpan Verify,
+    IReadOnlyList<(string Phase, TimeSpan Elapsed)> BackupPhases,
+    IReadOnlyList<(string Phase, TimeSpan Elapsed)> VerifyPhases,
+    BackupVerification Verification,
+    IReadOnlyList<BackupArtifact> Artifacts,
+    IReadOnlyDictionary<string, string> CanonicalCopyDigests)
+{
+    public TimeSpan Baseline => (CopyBefore + CopyAfter) / 2;
+
+    public double Ratio => (Backup + Verify) / Baseline;
+}
+
+/// <summary>
+/// The benchmark: backup plus verification of N dead letters (and their N actions) against, in the same run on the
+/// same database, <c>psql -c "COPY (SELECT …) TO STDOUT" | sha256sum</c> of the same rows (both tables, in key order), run
+/// once before and once after. The backup and the verification are the job's and the grain's own code
+/// (<see cref="BackupWriter"/>, <see cref="BackupVerifier"/>) with a <see cref="BackupProfile"/> timing each phase. It
+/// also checks that the canonical COPY of each table prints exactly the bytes the backup stored (same SHA-256).
+/// </summary>
+public static class BackupBenchmark
+{
+    public static async Task<BackupBenchmarkResult> RunAsync(DatabaseOptions created, int rows, Action<string> log)
+    {
+        // No statement timeout: a large table's COPY may take minutes on a loaded machine.
+        var database = new DatabaseOptions
+        {
+            Provider = created.Provider,
+            ConnectionString = new NpgsqlConnectionStringBuilder(created.ConnectionString) { CommandTimeout = 0 }.ConnectionString,
+        };
+        var timeout = TimeSpan.FromHours(1);
+        var seeding = Stopwatch.StartNew();
+        await new DeadLetterSeed(database, "bench", rows, DateTimeOffset.UtcNow.AddDays(-1)).InsertAsync();
+        await TestSql.ScalarAsync(database, "VACUUM ANALYZE");
+        seeding.Stop();
+        log($"seeded {rows:N0} dead letters and {rows:N0} actions in {seeding.Elapsed.TotalSeconds:F1} s");
+
+        var tables = new[] { BackupTables.DeadLetterTable, BackupTables.ActionTable };
+        var copyBefore = await CopyAsync(database, tables.Select(t => t.Select()));
+        log($"baseline COPY | sha256sum (before): {copyBefore.Elapsed.TotalSeconds:F2} s");
+
+        var writer = new BackupWriter(database, Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ServiceId = "bench" }),
+            new ConfigArtifacts(new ConfigurationBuilder().Build(), new BackupOptions()), TimeProvider.System, timeout);
+        var backupId = BackupIds.New();
+        var backupProfile = new BackupProfile();
+        var backup = Stopwatch.StartNew();
+        var artifacts = await writer.WriteAsync(new BackupRequest(backupId, "bench", "bench", null, DateTimeOffset.UtcNow), null,
+            CancellationToken.None, backupProfile);
+        backup.Stop();
+        log($"backup: {backup.Elapsed.TotalSeconds:F2} s");
+
+        var verifyProfile = new BackupProfile();
+        var verify = Stopwatch.StartNew();
+        var verification = await new BackupVerifier(new BackupStore(database, timeout), TimeProvider.System)
+            .VerifyAsync(backupId, CancellationToken.None, verifyProfile);
+        verify.Stop();
+        log($"verify: {verify.Elapsed.TotalSeconds:F2} s, passed: {verification!.Passed}");
+
+        var copyAfter = await CopyAsync(database, tables.Select(t => t.Select()));
+        log($"baseline COPY | sha256sum (after): {copyAfter.Elapsed.TotalSeconds:F2} s");
+
+        // Not timed: the database's own canonical COPY of each table, whose digest must be the artifact's.
+        var canonical = new Dictionary<string, string>();
+        foreach (var table in tables)
+        {
+            canonical[table.Artifact] = (await CopyAsync(database, [PostgreSqlBackupSql.CanonicalSelect(table)])).Digests[0];
+        }
+
+        return new BackupBenchmarkResult(rows, seeding.Elapsed, copyBefore.Elapsed, copyAfter.Elapsed, backup.Elapsed, verify.Elapsed,
+            backupProfile.Phases, verifyProfile.Phases, verification, artifacts, canonical);
+    }
+
+    /// <summary>Each query through <c>psql -c "COPY (…) TO STDOUT" | sha256sum</c>, one after the other; their digests.</summary>
+    private static async Task<(TimeSpan Elapsed, List<string> Digests)> CopyAsync(DatabaseOptions database, IEnumerable<string> queries)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var psql = Path.Combine(Environment.GetEnvironmentVariable("SONIA_PG_BIN") ?? "/usr/lib/postgresql/15/bin", "psql");
+        var digests = new List<string>();
+        var watch = Stopwatch.StartNew();
+        foreach (var query in queries)
+        {
+            // SET first, as the backup does: times print in UTC and ISO style.
+            var (exit, text) = await Shell.RunAsync("bash", ["-c",
+                $"set -o pipefail; '{psql}' -X -q -h {builder.Host} -p {builder.Port} -U {builder.Username} -d {builder.Database} " +
+                $"-c \"SET TimeZone = 'UTC'\" -c \"SET DateStyle = 'ISO, YMD'\" " +
+                $"-c \"COPY ({query.Replace("\"", "\\\"", StringComparison.Ordinal)}) TO STDOUT\" | sha256sum"],
+                TimeSpan.FromMinutes(30));
+            if (exit != 0)
+            {
+                throw new InvalidOperationException($"COPY | sha256sum failed ({exit}): {text}");
+            }
+
+            digests.Add(text.Split(' ')[0]);
+        }
+
+        return (watch.Elapsed, digests);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Sonia.Tests.Infrastructure;
+
+namespace Sonia.Benchmarks.Backups;
+
+/// <summary>
+/// <c>backup [--rows N]</c>: the backup benchmark (<see cref="BackupBenchmark"/>) on a throwaway PostgreSQL of its own
+/// (initdb in a temporary folder, removed at exit; or the server <c>SONIA_TEST_POSTGRES</c> names). Prints the figures,
+/// the per-phase profile and the machine's load; exits 1 when the verification did not pass or a digest differs.
+/// </summary>
+public static class BackupCommand
+{
+    public const string Name = "backup";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rows = 1_000_000;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--rows" && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n > 0)
+            {
+                rows = n;
+                i++;
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync("Usage: Sonia.Benchmarks backup [--rows N]   (default 1000000)");
+                return 2;
+            }
+        }
+
+        Console.WriteLine($"load average at start: {LoadAverage()}");
+        var postgres = await PostgresServer.GetAsync();
+        var database = await postgres.CreateDatabaseAsync("backup_bench");
+        var result = await BackupBenchmark.RunAsync(database, rows, Console.WriteLine);
+        Console.WriteLine($"load average at end: {LoadAverage()}");
+        Print(result);
+        var digestsMatch = result.CanonicalCopyDigests.All(d => result.Artifacts.Single(a => a.Name == d.Key).Sha256 == d.Value);
+        return result.Verification.Passed && digestsMatch ? 0 : 1;
+    }
+
+    private static void Print(BackupBenchmarkResult r)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"| N | backup | verify | backup + verify | COPY \\| sha256sum (before, after) | ratio |");
+        Console.WriteLine($"| {r.Rows:N0} | {S(r.Backup)} | {S(r.Verify)} | {S(r.Backup + r.Verify)} | " +
+            $"{S(r.CopyBefore)}, {S(r.CopyAfter)} | **{r.Ratio:F2}x** |");
+        Console.WriteLine();
+        Console.WriteLine("backup phases:");
+        foreach (var (phase, elapsed) in r.BackupPhases)
+        {
+            Console.WriteLine($"  {S(elapsed),9}  {phase}");
+        }
+
+        Console.WriteLine("verify phases (the database's digests run beside the application's reads):");
+        foreach (var (phase, elapsed) in r.VerifyPhases)
+        {
+            Console.WriteLine($"  {S(elapsed),9}  {phase}");
+        }
+
+        Console.WriteLine("artifacts:");
+        foreach (var a in r.Artifacts)
+        {
+            var copy = !r.CanonicalCopyDigests.TryGetValue(a.Name, out var d) ? string.Empty
+                : d == a.Sha256 ? "  = canonical COPY | sha256sum" : $"  != COPY {d}";
+            Console.WriteLine($"  {a.Name}: {a.Rows:N0} rows, {a.Bytes:N0} bytes, sha256 {a.Sha256}{copy}");
+        }
+
+        Console.WriteLine($"verification passed: {r.Verification.Passed}{string.Concat(r.Verification.Problems.Select(p => "\n  " + p))}");
+    }
+
+    private static string S(TimeSpan t) => $"{t.TotalSeconds:F2} s";
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+}
