@@ -3,11 +3,15 @@ using System.Diagnostics;
 namespace Sonia.Benchmarks.Load;
 
 /// <summary>
-/// N <see cref="EchoClient"/>s against one gateway: a warm-up (JIT, connection pools, grain directory), then the
-/// measured window, then a bounded drain in which the actions in flight end but no new one starts.
+/// N load clients (<see cref="EchoClient"/> over HTTP, or <see cref="ClusterEchoClient"/> through an Orleans client):
+/// a warm-up (JIT, connection pools, grain directory), then the measured window, then a bounded drain in which the
+/// actions in flight end but no new one starts.
 /// </summary>
-public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, TimeSpan duration, TimeSpan pollDelay, int waitMs = 0)
+public sealed class ActionLoad(int clients, TimeSpan warmup, TimeSpan duration, ActionLoad.ClientFactory newClient)
 {
+    /// <summary>Makes one client: the window it counts in, the shared progress, and the next action number.</summary>
+    public delegate ILoadClient ClientFactory(MeasurementWindow window, LoadProgress progress, Func<long> nextNumber);
+
     /// <summary>How long actions in flight get to end after the window; one still running then is counted unfinished.</summary>
     public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
 
@@ -19,7 +23,7 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
         long number = 0;
         var progress = new LoadProgress();
         var team = Enumerable.Range(0, clients)
-            .Select(_ => new EchoClient(http, window, pollDelay, () => Interlocked.Increment(ref number), progress, waitMs))
+            .Select(_ => newClient(window, progress, () => Interlocked.Increment(ref number)))
             .ToList();
 
         using var stopStarting = new CancellationTokenSource();
@@ -62,6 +66,16 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
             await Task.Delay(remaining, cancellationToken);
         }
     }
+}
+
+/// <summary>One client of a load: at most one action in flight, counted in its own tally.</summary>
+public interface ILoadClient
+{
+    ClientTally Tally { get; }
+
+    /// <param name="stopStarting">Cancelled when the window ends: finish the action in flight, start no other.</param>
+    /// <param name="hardStop">Cancelled when the drain time is up: give up on the action in flight.</param>
+    Task RunAsync(CancellationToken stopStarting, CancellationToken hardStop);
 }
 
 public sealed record ActionLoadResult(int Clients, double Seconds, ClientTally Tally)

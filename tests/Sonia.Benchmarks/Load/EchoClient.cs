@@ -13,6 +13,7 @@ namespace Sonia.Benchmarks.Load;
 /// caller that waits for each action's outcome. At most one request in flight, so N clients are N connections.
 /// </summary>
 public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber, LoadProgress progress, int waitMs = 0)
+    : ILoadClient
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -54,6 +55,7 @@ public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSp
 
         var accepted = Stopwatch.GetTimestamp();
         progress.Accepted();
+        Tally.Started++;
         if (window.Contains(accepted))
         {
             Tally.Accepted++;
