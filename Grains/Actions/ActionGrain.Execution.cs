@@ -137,9 +137,11 @@ public sealed partial class ActionGrain
         var deadline = executing.ExpiresAt ?? finished + tool.Options.MaxBreakerWait;
 
         // A failure the breaker has since declared an outage (a failed half-open probe reopened it, or other calls'
-        // failures opened it meanwhile) is part of that outage: the action waits for the breaker like a refused one,
-        // even after its last attempt, rather than let the outage exhaust its attempts. MaxBreakerWait still bounds it.
-        if (breakers.Cached(tool.BreakerName) is { } breaker && Refuses(breaker, finished)
+        // failures opened it meanwhile), or one it is still probing (half-open: this failure may have been one of its
+        // probes, and a single failed probe does not reopen it), is part of that outage: the action waits for the
+        // breaker like a refused one, even after its last attempt, rather than let the outage exhaust its attempts.
+        // MaxBreakerWait still bounds it.
+        if (breakers.Cached(tool.BreakerName) is { } breaker && (Refuses(breaker, finished) || breaker.State == BreakerState.HalfOpen)
             && !retry.NeverRetry.Contains(failureClass, StringComparer.Ordinal) && finished < deadline)
         {
             var next = Min(NextLook(tool, breaker.State, breaker.OpenUntil, finished), deadline);

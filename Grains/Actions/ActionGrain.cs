@@ -70,6 +70,9 @@ public sealed partial class ActionGrain(
     /// <summary>The trace context of the call that first scheduled work here: the timer runs become its children.</summary>
     private string? _traceParent;
 
+    /// <summary>True when a write found the row changed since it was read: the next run reads it again first.</summary>
+    private bool _stale;
+
     /// <summary>Runs in a row that the database failed; the next one waits a little longer, up to <see cref="MaxRunRetryDelay"/>.</summary>
     private int _failedRuns;
 
@@ -100,6 +103,22 @@ public sealed partial class ActionGrain(
         {
             ScheduleResume(action);
         }
+    }
+
+    /// <summary>Forgets what this activation knew of the action, reads the committed row and resumes from it.</summary>
+    private async Task ReloadAsync()
+    {
+        var action = await reader.FindAsync(this.GetPrimaryKeyString());
+        (_stale, _action, _audit, _attempts) = (false, action, null, null);
+        _loading = Task.CompletedTask;
+        LogReloaded(logger, this.GetPrimaryKeyString(), action?.Status);
+        if (action is null || ActionStatuses.IsTerminal(action.Status))
+        {
+            _ended?.TrySetResult();
+            return;
+        }
+
+        ScheduleResume(action);
     }
 
     public async Task<ActionView?> GetAsync()
@@ -168,6 +187,17 @@ public sealed partial class ActionGrain(
         _timer = null;
         try
         {
+            if (_stale)
+            {
+                if (_action is { } known)
+                {
+                    CorrelationOutgoingFilter.Restore(known.CorrelationId);
+                }
+
+                await ReloadAsync();
+                return;
+            }
+
             if (_action is not { } action)
             {
                 return;
@@ -188,8 +218,12 @@ public sealed partial class ActionGrain(
         }
         catch (LedgerConflictException)
         {
-            // Someone else wrote this action since we read it: our view is stale, let a fresh activation take over.
-            DeactivateOnIdle();
+            // The row moved on since we read it: most often our own commit whose answer the database lost, sometimes
+            // another writer. Read it again at once and carry on from what is committed, rather than leave the action
+            // (whose lease names this live silo) to the recovery sweep when its lease runs out.
+            _stale = true;
+            Schedule(TimeSpan.Zero);
+            return;
         }
         catch (Exception ex) when (TransientDatabase.IsTransient(ex))
         {
@@ -275,6 +309,9 @@ public sealed partial class ActionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Tool}) accepted as {Status}")]
     private static partial void LogAccepted(ILogger logger, string actionId, string tool, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId}: its row changed since it was read; read again, it is {Status}")]
+    private static partial void LogReloaded(ILogger logger, string actionId, string? status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Action {ActionId}: the database failed mid-run; the run is tried again in {DelaySeconds} s")]
     private static partial void LogRunRetried(ILogger logger, string? actionId, double delaySeconds, Exception exception);

@@ -121,6 +121,56 @@ public sealed class BreakerWaitTests(SoniaClusterFixture fixture)
         Assert.Contains(breaker.GetProperty("transitions").EnumerateArray(), t => t.GetProperty("to").GetString() == "open");
     }
 
+    /// <summary>
+    /// A half-open breaker needs two of its three probes to fail before it reopens, so the first failed probe leaves it
+    /// half-open. An action whose last attempt was that probe used to dead-letter while the outage was still being
+    /// probed (the flaky case of the 20 s outage test above); now it waits for the breaker's verdict like a refused one.
+    /// </summary>
+    [Fact]
+    public async Task LastAttemptSpentOnAFailedHalfOpenProbe_WaitsForTheBreaker_AndSucceedsOnceTheExecutorIsBack()
+    {
+        const string Breaker = "executor.probing";
+        var executor = fixture.ProbeExecutor;
+        executor.Down = true;
+        string id;
+        try
+        {
+            // Two failures on a closed breaker open it for 1 s (t.probe has one attempt; how these two end does not matter).
+            for (var i = 0; i < 2; i++)
+            {
+                await _actions.WaitAsync(await _actions.SubmitAcceptedAsync("t.probe", new { mode = "ok", n = i }));
+            }
+
+            var open = await Eventually.ResultAsync(BreakerAsync, TimeSpan.FromSeconds(15), b => StateOf(b) == "open");
+            var pastBreak = open.GetProperty("open_until").GetDateTimeOffset() + TimeSpan.FromMilliseconds(200) - DateTimeOffset.UtcNow;
+            if (pastBreak > TimeSpan.Zero)
+            {
+                await Task.Delay(pastBreak);
+            }
+
+            // Past its break the breaker hands this action a probe; the probe fails and the breaker stays half-open.
+            id = await _actions.SubmitAcceptedAsync("t.probe", new { mode = "ok", marker = Guid.NewGuid().ToString("N") });
+            var waiting = await Eventually.ResultAsync(() => _actions.GetAsync(id), TimeSpan.FromSeconds(15),
+                a => a.GetProperty("attempts").GetInt32() >= 1 && a.GetProperty("status").GetString() != ActionStatuses.Executing);
+            Assert.NotEqual(ActionStatuses.DeadLettered, waiting.GetProperty("status").GetString());
+            Assert.Contains(waiting.GetProperty("audit").EnumerateArray(),
+                a => a.GetProperty("detail").GetString()?.Contains($"the breaker of '{Breaker}' is ", StringComparison.Ordinal) == true);
+        }
+        finally
+        {
+            executor.Down = false;
+        }
+
+        var done = await _actions.WaitAsync(id);
+        ActionsClient.AssertStatus(ActionStatuses.Succeeded, done);
+        Assert.Equal(1, executor.SuccessesFor(done.GetProperty("idempotency_key").GetString()!));
+
+        async Task<JsonElement> BreakerAsync() =>
+            (await fixture.Http.GetFromJsonAsync<JsonElement>($"/v1/breakers/{Breaker}?minutes=5")).GetProperty("breaker");
+
+        static string? StateOf(JsonElement breaker) => breaker.GetProperty("state").GetString();
+    }
+
     private async Task IsolateAsync(string breaker)
     {
         var (status, body) = await _actions.PostAsync($"/v1/breakers/{breaker}/isolate", new { reason = "breaker wait test" });

@@ -28,12 +28,16 @@ public class SoniaClusterFixture : IAsyncLifetime
     /// <summary>The HTTP executor of <c>t.outage</c>, under the default breaker and retry policies: tests take it down.</summary>
     public FakeExecutor OutageExecutor { get; private set; } = null!;
 
+    /// <summary>The HTTP executor of <c>t.probe</c> (one attempt, a breaker that opens after 2 failures for 1 s).</summary>
+    public FakeExecutor ProbeExecutor { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var postgres = await PostgresServer.GetAsync();
         Database = await postgres.CreateDatabaseAsync("cluster");
         Executor = await FakeExecutor.StartAsync();
         OutageExecutor = await FakeExecutor.StartAsync();
+        ProbeExecutor = await FakeExecutor.StartAsync();
 
         Cluster = await TestClusters.DeployAsync<SiloConfigurator>(2, SharedSettings());
         _gateway = await TestClusters.StartGatewayAsync(GatewaySettings());
@@ -57,6 +61,11 @@ public class SoniaClusterFixture : IAsyncLifetime
         if (OutageExecutor is not null)
         {
             await OutageExecutor.DisposeAsync();
+        }
+
+        if (ProbeExecutor is not null)
+        {
+            await ProbeExecutor.DisposeAsync();
         }
     }
 
@@ -94,6 +103,12 @@ public class SoniaClusterFixture : IAsyncLifetime
         ["Sonia:Actions:Drills:Enabled"] = "true",
         ["Sonia:Actions:Executors:outage:BaseUrl"] = OutageExecutor.BaseUrl,
         ["Sonia:Actions:Tools:t.outage:Executor"] = "outage",
+        ["Sonia:Actions:Executors:probing:BaseUrl"] = ProbeExecutor.BaseUrl,
+        ["Sonia:Actions:Tools:t.probe:Executor"] = "probing",
+        ["Sonia:Actions:Tools:t.probe:Retry:MaxAttempts"] = "1",
+        ["Sonia:Breakers:Dependencies:executor.probing:MinimumThroughput"] = "2",
+        ["Sonia:Breakers:Dependencies:executor.probing:BreakDuration"] = "00:00:01",
+        ["Sonia:Breakers:Dependencies:executor.probing:MaxBreakDuration"] = "00:00:01",
         ["Sonia:Actions:Executors:waiting:BaseUrl"] = Executor.BaseUrl,
         ["Sonia:Actions:Tools:t.wait:Executor"] = "waiting",
         ["Sonia:Actions:Tools:t.wait:Retry:BackoffCap"] = "00:00:01",
