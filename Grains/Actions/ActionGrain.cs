@@ -296,7 +296,9 @@ public sealed partial class ActionGrain(
         {
             _ended?.TrySetResult();
             _retire ??= this.RegisterGrainTimer(
-                static (grain, _) => grain.RetireAsync(), this, new GrainTimerCreationOptions(FinishedLinger, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+                static (grain, _) => grain.RetireAsync(),
+                this,
+                new GrainTimerCreationOptions(FinishedLinger, Timeout.InfiniteTimeSpan) { KeepAlive = false });
         }
 
         _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));

@@ -104,7 +104,9 @@ public sealed class JsonLinesFormatter : ITextFormatter
 
     /// <summary><c>ActionId</c> → <c>action_id</c>; names already in snake_case stay as they are.</summary>
     public static string SnakeCase(string name) =>
-        SnakeCaseNames.Count < 4096 ? SnakeCaseNames.GetOrAdd(name, JsonNamingPolicy.SnakeCaseLower.ConvertName) : JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+        SnakeCaseNames.Count < 4096
+            ? SnakeCaseNames.GetOrAdd(name, JsonNamingPolicy.SnakeCaseLower.ConvertName)
+            : JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 
     private static string Kind(LogEvent logEvent) =>
         Property(logEvent, LogKinds.Property) is ScalarValue { Value: string kind }

@@ -198,7 +198,8 @@ public sealed partial class ActionLedger : IAsyncDisposable
                         command.CommandText = positional.Sql;
                         foreach (var name in positional.Names)
                         {
-                            SqlValues.Add(command.Parameters, command.CreateParameter, _database.Provider, string.Empty, statement.Parameters[name]);
+                            var value = statement.Parameters[name];
+                            SqlValues.Add(command.Parameters, command.CreateParameter, _database.Provider, string.Empty, value);
                         }
                     }
                     else

@@ -97,7 +97,8 @@ public static class LoadCommand
         var phases = new List<LoadPhase>();
         if (options.Mode.HasFlag(LoadMode.Http))
         {
-            Console.Error.WriteLine($"==> load over HTTP: {options.Clients} clients, {options.Warmup.TotalSeconds:0} s warm-up, {options.Duration.TotalSeconds:0} s measured, against {target.BaseAddress}");
+            Console.Error.WriteLine($"==> load over HTTP: {options.Clients} clients, {options.Warmup.TotalSeconds:0} s warm-up, "
+                + $"{options.Duration.TotalSeconds:0} s measured, against {target.BaseAddress}");
             phases.Add(await RunPhaseAsync(LoadPhase.Http, target, options.Warmup, options, cancellationToken,
                 (window, progress, next) => new EchoClient(http, window, options.PollDelay, next, progress, options.WaitMs)));
         }
@@ -106,7 +107,8 @@ public static class LoadCommand
         if (options.Mode.HasFlag(LoadMode.Cluster))
         {
             var warmup = phases.Count > 0 && options.Warmup > ClusterWarmupAfterHttp ? ClusterWarmupAfterHttp : options.Warmup;
-            Console.Error.WriteLine($"==> load in cluster (Orleans client, no HTTP): {options.Clients} clients, {warmup.TotalSeconds:0} s warm-up, {options.Duration.TotalSeconds:0} s measured");
+            Console.Error.WriteLine($"==> load in cluster (Orleans client, no HTTP): {options.Clients} clients, "
+                + $"{warmup.TotalSeconds:0} s warm-up, {options.Duration.TotalSeconds:0} s measured");
             phases.Add(await RunPhaseAsync(LoadPhase.Cluster, target, warmup, options, cancellationToken,
                 (window, progress, next) => new ClusterEchoClient(cluster!.Client, window, next, progress, options.ClusterWaitMs)));
         }
@@ -127,7 +129,8 @@ public static class LoadCommand
             settings = await ceiling.ServerSettingsAsync();
             foreach (var connections in new[] { options.LedgerWriters, options.Clients }.Distinct())
             {
-                Console.Error.WriteLine($"==> commit ceiling: {connections} connection(s), single-row INSERT + COMMIT, {options.Duration.TotalSeconds:0} s");
+                Console.Error.WriteLine(
+                    $"==> commit ceiling: {connections} connection(s), single-row INSERT + COMMIT, {options.Duration.TotalSeconds:0} s");
                 ceilings.Add(await ceiling.MeasureAsync(connections, options.Duration, cancellationToken));
             }
         }
@@ -136,7 +139,12 @@ public static class LoadCommand
     }
 
     private static async Task<LoadPhase> RunPhaseAsync(
-        string name, ILoadTarget target, TimeSpan warmup, LoadOptions options, CancellationToken cancellationToken, ActionLoad.ClientFactory newClient)
+        string name,
+        ILoadTarget target,
+        TimeSpan warmup,
+        LoadOptions options,
+        CancellationToken cancellationToken,
+        ActionLoad.ClientFactory newClient)
     {
         var loadBefore = LoadAverage();
         var cpu = new CpuProbe(target.Processes);
@@ -164,7 +172,8 @@ public static class LoadCommand
         try
         {
             var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            var kib = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            return kib is null ? null : long.Parse(kib, CultureInfo.InvariantCulture) * 1024;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

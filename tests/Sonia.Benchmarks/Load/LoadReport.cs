@@ -10,7 +10,9 @@ public sealed record LoadPhase(string Name, ActionLoadResult Load, CpuUsage? Cpu
 
     /// <summary>CPU-milliseconds per completed action of one part (a process), or null without per-process figures.</summary>
     public double? MsPerAction(string part) =>
-        Cpu is { } cpu && cpu.ByPart.TryGetValue(part, out var cores) && Load.CompletedPerSecond > 0 ? cores * 1000 / Load.CompletedPerSecond : null;
+        Cpu is { } cpu && cpu.ByPart.TryGetValue(part, out var cores) && Load.CompletedPerSecond > 0
+            ? cores * 1000 / Load.CompletedPerSecond
+            : null;
 
     /// <summary>Sonia's own CPU per completed action: silo, gateway and PostgreSQL, the driver (the client) left out.</summary>
     public double? SoniaMsPerAction =>
@@ -42,22 +44,30 @@ public sealed record LoadReport(
             PrintPhase(w, phase);
         }
 
-        var activations = End.Activations is { } a ? $"{a.Total} activations, {a.ActionGrains} of them action grains" : "activations not read (no Orleans port)";
-        w.Line($"End of run ({End.ActionsMade} actions made): {activations}; working set: silo {Mib(End.SiloWorkingSet)}, gateway {Mib(End.GatewayWorkingSet)}");
+        var activations = End.Activations is { } a
+            ? $"{a.Total} activations, {a.ActionGrains} of them action grains"
+            : "activations not read (no Orleans port)";
+        w.Line(
+            $"End of run ({End.ActionsMade} actions made): {activations}; ",
+            $"working set: silo {Mib(End.SiloWorkingSet)}, gateway {Mib(End.GatewayWorkingSet)}");
 
         if (Ceilings.Count > 0 && Phases.FirstOrDefault(p => p.Name == LoadPhase.Http) is { } http)
         {
             w.Line($"Commit ceiling: single-row INSERT + COMMIT (autocommit, prepared), {ServerSettings}");
             foreach (var ceiling in Ceilings)
             {
-                w.Line($"  {ceiling.Connections,3} connection(s): {ceiling.CommitsPerSecond,9:0.0} commits/s{Wal(ceiling.WalSyncs, ceiling.Seconds)}");
+                w.Line(
+                    $"  {ceiling.Connections,3} connection(s): {ceiling.CommitsPerSecond,9:0.0} commits/s",
+                    $"{Wal(ceiling.WalSyncs, ceiling.Seconds)}");
             }
 
             w.Line($"Ratio completed actions/s over HTTP / single-row commits/s:");
             foreach (var ceiling in Ceilings)
             {
                 var which = ceiling.Connections == Options.LedgerWriters ? "the ledger's writer connections" : "one connection per client";
-                w.Line($"  vs {ceiling.Connections,3} connection(s), {which}: {http.Load.CompletedPerSecond / ceiling.CommitsPerSecond:0.00}");
+                w.Line(
+                    $"  vs {ceiling.Connections,3} connection(s), {which}: ",
+                    $"{http.Load.CompletedPerSecond / ceiling.CommitsPerSecond:0.00}");
             }
         }
 
@@ -74,15 +84,21 @@ public sealed record LoadReport(
         var (load, tally) = (phase.Load, phase.Load.Tally);
         var waiting = phase.Name == LoadPhase.Cluster
             ? $"each WaitAsync waiting up to {Options.ClusterWaitMs} ms"
-            : $"polling every {Options.PollDelay.TotalMilliseconds:0} ms{(Options.WaitMs > 0 ? $", each poll waiting up to {Options.WaitMs} ms" : string.Empty)}";
-        w.Line($"Sonia load ({phase.Name}): {load.Clients} clients, auto-run echo actions, {load.Seconds:0.0} s measured, {waiting}; load average {phase.LoadAverage}");
+            : $"polling every {Options.PollDelay.TotalMilliseconds:0} ms"
+                + (Options.WaitMs > 0 ? $", each poll waiting up to {Options.WaitMs} ms" : "");
+        w.Line(
+            $"Sonia load ({phase.Name}): {load.Clients} clients, auto-run echo actions, {load.Seconds:0.0} s measured, {waiting}; ",
+            $"load average {phase.LoadAverage}");
         w.Line($"  accepted     {load.AcceptedPerSecond,9:0.0} /s   ({tally.Accepted} accepted in the window)");
         w.Line($"  completed    {load.CompletedPerSecond,9:0.0} /s   ({tally.Succeeded} seen succeeded in the window)");
-        w.Line($"  submit -> 202        p50 {tally.AcceptLatency.Percentile(50),7:0.0} ms   p99 {tally.AcceptLatency.Percentile(99),7:0.0} ms   max {tally.AcceptLatency.Max,7:0.0} ms");
-        w.Line($"  submit -> terminal   p50 {tally.CompleteLatency.Percentile(50),7:0.0} ms   p99 {tally.CompleteLatency.Percentile(99),7:0.0} ms   max {tally.CompleteLatency.Max,7:0.0} ms");
-        w.Line($"  polls        {tally.PollsInWindow / load.Seconds,9:0.0} /s    ({(double)tally.PollsInWindow / Math.Max(1, tally.Succeeded):0.0} per completed action)");
+        Latency(w, "submit -> 202       ", tally.AcceptLatency);
+        Latency(w, "submit -> terminal  ", tally.CompleteLatency);
+        var reads = (double)tally.PollsInWindow / Math.Max(1, tally.Succeeded);
+        w.Line($"  polls        {tally.PollsInWindow / load.Seconds,9:0.0} /s    ({reads:0.0} per completed action)");
         var valid = tally.IsValid && tally.Succeeded > 0;
-        w.Line($"  problems     {tally.Errors.Values.Sum()} errors, {tally.FailedOutcomes.Values.Sum()} not succeeded, {tally.Unfinished} unfinished (whole run) => {(valid ? "valid" : "INVALID")}");
+        w.Line(
+            $"  problems     {tally.Errors.Values.Sum()} errors, {tally.FailedOutcomes.Values.Sum()} not succeeded, ",
+            $"{tally.Unfinished} unfinished (whole run) => {(valid ? "valid" : "INVALID")}");
         foreach (var (what, count) in tally.Errors.Concat(tally.FailedOutcomes.Select(o => KeyValuePair.Create("ended " + o.Key, o.Value))))
         {
             w.Line($"      {count,7} x {what}");
@@ -91,8 +107,13 @@ public sealed record LoadReport(
         if (phase.Postgres is { } pg)
         {
             var perAction = Math.Max(1, tally.Succeeded);
-            w.Line($"  PostgreSQL: commits {pg.Commits / load.Seconds:0}/s, rows inserted {pg.RowsInserted / load.Seconds:0}/s, updated {pg.RowsUpdated / load.Seconds:0}/s{Wal(pg.WalSyncs, load.Seconds)}");
-            w.Line($"    per completed action: {(double)pg.Commits / perAction:0.00} commits, {(double)pg.RowsInserted / perAction:0.00} rows inserted, {(double)pg.RowsUpdated / perAction:0.00} updated{(pg.WalSyncs is { } s ? $", {(double)s / perAction:0.00} WAL flushes" : string.Empty)}");
+            w.Line(
+                $"  PostgreSQL: commits {pg.Commits / load.Seconds:0}/s, rows inserted {pg.RowsInserted / load.Seconds:0}/s, ",
+                $"updated {pg.RowsUpdated / load.Seconds:0}/s{Wal(pg.WalSyncs, load.Seconds)}");
+            var flushes = pg.WalSyncs is { } s ? $", {(double)s / perAction:0.00} WAL flushes" : string.Empty;
+            w.Line(
+                $"    per completed action: {(double)pg.Commits / perAction:0.00} commits, ",
+                $"{(double)pg.RowsInserted / perAction:0.00} rows inserted, {(double)pg.RowsUpdated / perAction:0.00} updated{flushes}");
         }
 
         if (phase.Cpu is { } cpu)
@@ -100,22 +121,30 @@ public sealed record LoadReport(
             var parts = string.Join(", ", cpu.ByPart.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:0.00}"));
             // Sonia's processes are only known when this driver started them; otherwise they are in the rest.
             var rest = cpu.ByPart.ContainsKey(CpuUsage.Silo) ? "other processes" : "the rest of the machine (Sonia included)";
-            w.Line($"  CPU, in cores of {cpu.Cores}: machine {cpu.MachineBusy:0.00} busy = {parts}, {rest} {Math.Max(0, cpu.Other):0.00}");
+            w.Line(
+                $"  CPU, in cores of {cpu.Cores}: machine {cpu.MachineBusy:0.00} busy = {parts}, ",
+                $"{rest} {Math.Max(0, cpu.Other):0.00}");
             if (phase.SoniaMsPerAction is { } sonia)
             {
                 string Ms(string part) => $"{phase.MsPerAction(part):0.00}";
-                w.Line($"  CPU per completed action: Sonia {sonia:0.00} ms = silo {Ms(CpuUsage.Silo)} + gateway {Ms(CpuUsage.Gateway)} + PostgreSQL {Ms(CpuUsage.Postgres)}; driver {Ms(CpuUsage.Driver)} ms (not counted)");
+                w.Line(
+                    $"  CPU per completed action: Sonia {sonia:0.00} ms = silo {Ms(CpuUsage.Silo)} + gateway {Ms(CpuUsage.Gateway)} ",
+                    $"+ PostgreSQL {Ms(CpuUsage.Postgres)}; driver {Ms(CpuUsage.Driver)} ms (not counted)");
             }
         }
     }
 
     private void PrintPeers(Writer w)
     {
-        w.Line($"Peers (../shared/peers/run.sh --n {Options.PeersJobs}, each in one process on its own PostgreSQL; CPU is machine-wide: peer, its PostgreSQL and any other work):");
+        w.Line(
+            $"Peers (../shared/peers/run.sh --n {Options.PeersJobs}, each in one process on its own PostgreSQL; ",
+            $"CPU is machine-wide: peer, its PostgreSQL and any other work):");
         foreach (var peer in Peers)
         {
             var unit = peer.Name == PeerResult.Baseline ? "commits/s" : "completed/s";
-            var latency = peer.Number("p99_ms") is { } p99 ? $", enqueue -> done p50 {peer.Number("p50_ms"):0} ms p99 {p99:0} ms" : string.Empty;
+            var latency = peer.Number("p99_ms") is { } p99
+                ? $", enqueue -> done p50 {peer.Number("p50_ms"):0} ms p99 {p99:0} ms"
+                : string.Empty;
             w.Line($"  {peer.Name,-10} {peer.PerSecond,9:0.0} {unit}, CPU {peer.CpuMsPerItem:0.00} ms per item{latency}");
         }
 
@@ -128,7 +157,9 @@ public sealed record LoadReport(
             var name = phase.Name == LoadPhase.Http ? "HTTP" : "in cluster";
             if (wolverine?.PerSecond is { } wr)
             {
-                w.Line($"  Sonia {name} completed/s / Wolverine: {rate / wr:0.00} (goal >= {goal:0.0}: {(rate / wr >= goal ? "met" : "not met")})");
+                w.Line(
+                    $"  Sonia {name} completed/s / Wolverine: {rate / wr:0.00} ",
+                    $"(goal >= {goal:0.0}: {(rate / wr >= goal ? "met" : "not met")})");
             }
 
             if (hangfire?.PerSecond is { } hr && phase.Name == LoadPhase.Http)
@@ -140,10 +171,17 @@ public sealed record LoadReport(
             {
                 var peersCpu = string.Join(", ", new[] { wolverine, hangfire }.OfType<PeerResult>().Where(p => p.CpuMsPerItem is > 0)
                     .Select(p => $"{ms / p.CpuMsPerItem:0.00}x {p.Name}'s {p.CpuMsPerItem:0.00} ms"));
-                w.Line($"  Sonia {name} CPU per action {ms:0.00} ms (silo {phase.MsPerAction(CpuUsage.Silo):0.00}, gateway {phase.MsPerAction(CpuUsage.Gateway):0.00}, PostgreSQL {phase.MsPerAction(CpuUsage.Postgres):0.00}) = {peersCpu}");
+                w.Line(
+                    $"  Sonia {name} CPU per action {ms:0.00} ms (silo {phase.MsPerAction(CpuUsage.Silo):0.00}, ",
+                    $"gateway {phase.MsPerAction(CpuUsage.Gateway):0.00}, ",
+                    $"PostgreSQL {phase.MsPerAction(CpuUsage.Postgres):0.00}) = {peersCpu}");
             }
         }
     }
+
+    private static void Latency(Writer w, string what, Latencies latencies) => w.Line(
+        $"  {what} p50 {latencies.Percentile(50),7:0.0} ms   p99 {latencies.Percentile(99),7:0.0} ms   ",
+        $"max {latencies.Max,7:0.0} ms");
 
     private static string Mib(long? bytes) => bytes is { } b ? $"{b / (1024.0 * 1024):0} MiB" : "n/a";
 
@@ -152,6 +190,7 @@ public sealed record LoadReport(
     /// <summary>Invariant culture throughout: the figures are pasted into the README.</summary>
     private sealed class Writer(TextWriter output)
     {
-        public void Line(FormattableString text) => output.WriteLine(text.ToString(CultureInfo.InvariantCulture));
+        public void Line(params FormattableString[] parts) =>
+            output.WriteLine(string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture))));
     }
 }

@@ -36,7 +36,8 @@ public static class Peers
 
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException(
-                $"--peers needs the peer benchmarks at {RelativeScript} next to the repository; not found at {string.Join(" nor ", candidates)} "
+                $"--peers needs the peer benchmarks at {RelativeScript} next to the repository; "
+                + $"not found at {string.Join(" nor ", candidates)} "
                 + "(or name the script with --peers-script PATH)");
     }
 
@@ -108,11 +109,15 @@ public static class Peers
         return results;
     }
 
-    /// <summary>The main checkout of a git worktree (its <c>.git</c> is a file naming <c>MAIN/.git/worktrees/NAME</c>); null otherwise.</summary>
+    /// <summary>
+    /// The main checkout of a git worktree (its <c>.git</c> is a file naming <c>MAIN/.git/worktrees/NAME</c>); null otherwise.
+    /// </summary>
     private static string? MainCheckoutOf(string root)
     {
         var dotGit = Path.Combine(root, ".git");
-        if (!File.Exists(dotGit) || File.ReadLines(dotGit).FirstOrDefault() is not { } line || !line.StartsWith("gitdir:", StringComparison.Ordinal))
+        if (!File.Exists(dotGit)
+            || File.ReadLines(dotGit).FirstOrDefault() is not { } line
+            || !line.StartsWith("gitdir:", StringComparison.Ordinal))
         {
             return null;
         }
@@ -148,7 +153,8 @@ public sealed record PeerResult(string Name, IReadOnlyDictionary<string, string>
             return null;
         }
 
-        var values = parts.Skip(2).Select(p => p.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1].TrimEnd('%'));
+        var values = parts.Skip(2).Select(p => p.Split('=', 2)).Where(kv => kv.Length == 2)
+            .ToDictionary(kv => kv[0], kv => kv[1].TrimEnd('%'));
         return new PeerResult(name, values);
     }
 }
