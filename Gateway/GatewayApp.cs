@@ -14,6 +14,7 @@ using Sonia.Gateway.Problems;
 using Sonia.Gateway.Releases;
 using Sonia.Gateway.Security;
 using Sonia.Gateway.Sessions;
+using Sonia.Gateway.Streaming;
 using Sonia.Gateway.Telemetry;
 using Sonia.Gateway.Tools;
 using Sonia.Hosting.Logging;
@@ -60,12 +61,14 @@ public static class GatewayApp
         builder.Services.AddSoniaOpenApi();
         builder.AddSoniaClusterClient();
         builder.AddSoniaSecurity();
+        builder.AddSoniaStream();
 
         var app = builder.Build();
         app.UseMiddleware<AccessLogMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationMiddleware>();
+        app.UseSoniaStream();
         app.UseSoniaSecurity();
         app.MapOpenApi().RequireRole(SoniaRoles.Client);
         app.MapApiReference(builder.Configuration);
@@ -87,6 +90,7 @@ public static class GatewayApp
         app.MapBackupsApi();
         app.MapIncidentBundleApi();
         app.MapReleasesApi();
+        app.MapStreamApi();
         return app;
     }
 }

@@ -10,6 +10,7 @@ public static class ErrorResponses
     private static readonly Dictionary<string, int[]> Extra = new(StringComparer.Ordinal)
     {
         ["GetSession"] = [404],
+        ["RunTurn"] = [404, 415],
         ["GetBreaker"] = [404],
         ["ResetBreaker"] = [404, 415],
         ["IsolateBreaker"] = [404, 415],

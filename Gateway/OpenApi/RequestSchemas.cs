@@ -24,6 +24,7 @@ public static class RequestSchemas
         [typeof(BreakersApi.ManualActionRequest)] = [],
         [typeof(Releases.GateRunRequest)] = ["promotable", "commit", "started_at", "finished_at", "gates"],
         [typeof(Releases.GateRequest)] = ["id", "name", "blocking", "status"],
+        [typeof(Sessions.RunTurnRequest)] = ["text"],
     };
 
     public static Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
@@ -38,6 +39,8 @@ public static class RequestSchemas
                 Bound(properties, "idempotency_key", s => (s.MaxLength, s.Pattern) = (128, "^[A-Za-z0-9._:-]{1,128}$"));
                 Bound(properties, "args_hash", s => (s.MinLength, s.MaxLength, s.Pattern) = (64, 64, "^[0-9a-fA-F]{64}$"));
                 Bound(properties, "ids", s => s.MaxItems = 1000);
+                Bound(properties, "text", s => (s.MinLength, s.MaxLength) = (1, Grains.Interfaces.Sessions.TurnLimits.MaxTextLength));
+                Bound(properties, "correlation_id", s => (s.MaxLength, s.Pattern) = (128, "^[A-Za-z0-9._:-]{1,128}$"));
                 Bound(properties, "max_per_second", s =>
                 {
                     s.ExclusiveMinimum = "0";

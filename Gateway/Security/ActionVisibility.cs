@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sonia.Gateway.Actions;
+using Sonia.Grains.Interfaces.Sessions;
 
 namespace Sonia.Gateway.Security;
 
@@ -7,7 +8,8 @@ namespace Sonia.Gateway.Security;
 /// What a caller may see of actions: a <c>client</c> key sees only actions it submitted (another's is a 404, as if
 /// it did not exist) and never the <c>args_hash</c> of an action awaiting confirmation; the answer to a submission
 /// never carries that hash either, since the submitter is the one key that must not approve it.
-/// Drill tools (<c>drill.*</c>) may be submitted by admin keys only. Open local mode sees everything.
+/// Drill tools (<c>drill.*</c>) may be submitted by admin keys only. Open local mode sees everything. An action the
+/// assistant proposed in a client's session (<c>assistant:&lt;key&gt;</c>) is that client's, hash included: it approves it.
 /// </summary>
 public sealed class ActionVisibility(SecurityMode mode) : IEndpointFilter
 {
@@ -44,6 +46,8 @@ public sealed class ActionVisibility(SecurityMode mode) : IEndpointFilter
             Accepted<ActionResponse> accepted => TypedResults.Accepted(accepted.Location, Conceal(accepted.Value!)),
             Ok<ActionResponse> ok when submitting => TypedResults.Ok(Conceal(ok.Value!)),
             Ok<ActionResponse> ok when operatorKey => result,
+            // The assistant proposed it in the key's session: the key is the one to approve it, so it sees the hash.
+            Ok<ActionResponse> ok when AssistantActors.IsFor(ok.Value!.SubmittedBy, context.User.Identity?.Name) => result,
             Ok<ActionResponse> ok when ok.Value!.SubmittedBy != context.User.Identity?.Name => TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound, title: "Action not found", detail: $"No action {ok.Value.ActionId}."),
             Ok<ActionResponse> ok => TypedResults.Ok(Conceal(ok.Value!)),

@@ -299,6 +299,7 @@ public sealed partial class ActionGrain(
                 static (grain, _) => grain.RetireAsync(),
                 this,
                 new GrainTimerCreationOptions(FinishedLinger, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+            NotifySessionOfEnd(change.Action);
         }
 
         _audit?.AddRange(change.Audits.Where(a => a.ActionId == id).Select(a => new AuditEntry(a.From, a.To, a.At, a.Actor, a.CorrelationId, a.Detail)));

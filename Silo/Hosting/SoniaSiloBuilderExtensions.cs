@@ -7,6 +7,7 @@ using Sonia.Grains.Actions.Tools;
 using Sonia.Grains.Audit;
 using Sonia.Grains.Backups;
 using Sonia.Grains.Breakers;
+using Sonia.Grains.Conversations;
 using Sonia.Grains.Correlation;
 using Sonia.Grains.Diagnostics;
 using Sonia.Grains.Health;
@@ -66,6 +67,7 @@ public static class SoniaSiloBuilderExtensions
         var actions = ActionsOptions.Bind(configuration);
         silo.Services.AddSoniaBreakers(configuration, actions.BreakerNames());
         silo.Services.AddSoniaActions(configuration, actions, database);
+        silo.Services.AddSoniaConversations(configuration, actions, database);
         silo.Services.AddSoniaRetention(configuration, database);
         silo.Services.AddSingleton(sp => new OperatorAuditLog(database, sp.GetRequiredService<TimeProvider>()));
         silo.Services.AddSoniaDiagnostics(database);

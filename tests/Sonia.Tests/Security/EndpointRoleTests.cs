@@ -41,6 +41,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
         var expected = new Dictionary<string, string>
         {
             ["POST /v1/sessions/"] = SoniaRoles.Client,
+            ["POST /v1/sessions/{sessionId}/turns"] = SoniaRoles.Client,
             ["POST /v1/actions/"] = SoniaRoles.Client,
             ["GET /v1/actions/{actionId}"] = SoniaRoles.Client,
             ["POST /v1/actions/{actionId}/approve"] = SoniaRoles.Operator,
@@ -61,6 +62,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["GET /v1/diagnostics/bundle"] = SoniaRoles.Operator,
             ["POST /v1/releases/gate-runs"] = SoniaRoles.Admin,
             ["GET /v1/releases/gate-runs"] = SoniaRoles.Operator,
+            ["GET /v1/stream"] = SoniaRoles.Client,
         };
         foreach (var (endpoint, role) in expected)
         {
