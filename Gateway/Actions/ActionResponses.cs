@@ -46,16 +46,8 @@ public sealed record ActionResponse(
         SubmittedBy = view.SubmittedBy,
     };
 
-    private static JsonElement? Parse(string? json)
-    {
-        if (json is null)
-        {
-            return null;
-        }
-
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
+    // One parse into an element of its own: no pooled document to copy out of (a clone per args and result, per response).
+    private static JsonElement? Parse(string? json) => json is null ? null : JsonElement.Parse(json);
 }
 
 public sealed record ActionList(IReadOnlyList<ActionResponse> Actions);

@@ -39,7 +39,17 @@ public sealed partial class ActionGrain(
     private ActionRecord? _action;
     private static readonly TimeSpan MaxRunRetryDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a finished action's activation stays after its last write: long enough for the client's read of the
+    /// outcome (a long-poll already waiting, or the GET right after) to cost no query, short enough that finished
+    /// actions do not pile up in memory until Orleans' idle collection (15 minutes) takes them.
+    /// </summary>
+    public static readonly TimeSpan FinishedLinger = TimeSpan.FromSeconds(10);
+
     private IGrainTimer? _timer;
+
+    /// <summary>Deactivates this activation <see cref="FinishedLinger"/> after the action ended; null until then.</summary>
+    private IGrainTimer? _retire;
 
     /// <summary>
     /// The audit trail and attempt log as this activation knows them: loaded once, then kept current by every
@@ -233,6 +243,22 @@ public sealed partial class ActionGrain(
         _failedRuns = 0;
     }
 
+    /// <summary>
+    /// A finished action leaves memory: its row, trail and attempts are committed, so a later read activates it again
+    /// from SQL. Not while work is scheduled here (a replay or a repair may have started one since).
+    /// </summary>
+    private Task RetireAsync()
+    {
+        _retire?.Dispose();
+        _retire = null;
+        if (_action is { } action && ActionStatuses.IsTerminal(action.Status) && !_running && _timer is null)
+        {
+            DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
     private Task CommitAsync(ActionRecord next, ActionRecord previous, IReadOnlyList<AuditRow> audits, AttemptRow? attempt = null) =>
         WriteAsync(new LedgerChange(next, previous.Version, audits, attempt));
 
@@ -269,6 +295,10 @@ public sealed partial class ActionGrain(
         if (_action is { } now && ActionStatuses.IsTerminal(now.Status))
         {
             _ended?.TrySetResult();
+            _retire ??= this.RegisterGrainTimer(
+                static (grain, _) => grain.RetireAsync(),
+                this,
+                new GrainTimerCreationOptions(FinishedLinger, Timeout.InfiniteTimeSpan) { KeepAlive = false });
             NotifySessionOfEnd(change.Action);
         }
 

@@ -16,6 +16,7 @@ public static class SoniaLogging
         var location = new LogFileLocation(ResolveDirectory(configuration, options), SafeFileName(processName));
         services.AddSingleton(location);
         var path = Path.Combine(location.Directory, location.ProcessName + ".jsonl");
+        var consoleRedirected = Console.IsOutputRedirected;
         services.AddSerilog(logger => logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
@@ -32,14 +33,23 @@ public static class SoniaLogging
                 retainedFileCountLimit: options.RetainedFileCount,
                 shared: false,
                 flushToDiskInterval: TimeSpan.FromSeconds(1))
-            .WriteTo.Console(
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Error),
+            // The console repeats the file in short. Redirected to a file (up.sh's *.out, a service manager), it keeps
+            // warnings, errors and the host's start and stop lines: a line per request or per action rendered and written
+            // twice was a tenth of the gateway's CPU under load, for a copy of what the JSON Lines file already holds.
+            .WriteTo.Logger(console => console
+                .Filter.ByIncludingOnly(e => !consoleRedirected || e.Level >= LogEventLevel.Warning || IsHostLifetime(e))
+                .WriteTo.Console(
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                    standardErrorFromLevel: LogEventLevel.Error)),
             // Each host keeps its own logger: with the static one, the last host built in a process (a test's second
             // gateway, an in-process silo) would take every other host's lines into its own file.
             preserveStaticLogger: true);
         return services;
     }
+
+    private static bool IsHostLifetime(LogEvent logEvent) =>
+        logEvent.Properties.TryGetValue("SourceContext", out var source)
+        && source is ScalarValue { Value: "Microsoft.Hosting.Lifetime" };
 
     /// <summary>The folder the JSON Lines files go to.</summary>
     public static string ResolveDirectory(IConfiguration configuration, LoggingOptions options)

@@ -191,8 +191,23 @@ public sealed partial class ActionLedger : IAsyncDisposable
                 foreach (var statement in statements)
                 {
                     var command = batch.CreateBatchCommand();
-                    command.CommandText = statement.Sql;
-                    SqlValues.AddAll(command.Parameters, command.CreateParameter, _database.Provider, statement.Values);
+                    if (_database.Provider == DatabaseProvider.PostgreSql)
+                    {
+                        // Positional: Npgsql then sends the statement as it is instead of parsing it on every commit.
+                        var positional = PositionalSql.Of(statement.Sql);
+                        command.CommandText = positional.Sql;
+                        foreach (var name in positional.Names)
+                        {
+                            var value = statement.Parameters[name];
+                            SqlValues.Add(command.Parameters, command.CreateParameter, _database.Provider, string.Empty, value);
+                        }
+                    }
+                    else
+                    {
+                        command.CommandText = statement.Sql;
+                        SqlValues.AddAll(command.Parameters, command.CreateParameter, _database.Provider, statement.Values);
+                    }
+
                     batch.BatchCommands.Add(command);
                 }
 

@@ -1,13 +1,18 @@
 using System.Diagnostics;
+using Sonia.Grains.Interfaces.Actions;
 
 namespace Sonia.Benchmarks.Load;
 
 /// <summary>
-/// N <see cref="EchoClient"/>s against one gateway: a warm-up (JIT, connection pools, grain directory), then the
-/// measured window, then a bounded drain in which the actions in flight end but no new one starts.
+/// N load clients (<see cref="EchoClient"/> over HTTP, or <see cref="ClusterEchoClient"/> through an Orleans client):
+/// a warm-up (JIT, connection pools, grain directory), then the measured window, then a bounded drain in which the
+/// actions in flight end but no new one starts.
 /// </summary>
-public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, TimeSpan duration, TimeSpan pollDelay, int waitMs = 0)
+public sealed class ActionLoad(int clients, TimeSpan warmup, TimeSpan duration, ActionLoad.ClientFactory newClient)
 {
+    /// <summary>Makes one client: the window it counts in, the shared progress, and the next action number.</summary>
+    public delegate LoadClient ClientFactory(MeasurementWindow window, LoadProgress progress, Func<long> nextNumber);
+
     /// <summary>How long actions in flight get to end after the window; one still running then is counted unfinished.</summary>
     public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(15);
 
@@ -19,7 +24,7 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
         long number = 0;
         var progress = new LoadProgress();
         var team = Enumerable.Range(0, clients)
-            .Select(_ => new EchoClient(http, window, pollDelay, () => Interlocked.Increment(ref number), progress, waitMs))
+            .Select(_ => newClient(window, progress, () => Interlocked.Increment(ref number)))
             .ToList();
 
         using var stopStarting = new CancellationTokenSource();
@@ -61,6 +66,96 @@ public sealed class ActionLoad(HttpClient http, int clients, TimeSpan warmup, Ti
         {
             await Task.Delay(remaining, cancellationToken);
         }
+    }
+}
+
+/// <summary>
+/// One client of a load: submits an auto-run <c>echo</c> action, waits for its end, starts the next one. At most one
+/// action in flight; counts in its own tally what happened inside the window (and errors over the whole run).
+/// </summary>
+public abstract class LoadClient(MeasurementWindow window, LoadProgress progress)
+{
+    // A failing server answers at once; without a pause the client would spin on errors and flood the log counts.
+    private static readonly TimeSpan ErrorPause = TimeSpan.FromMilliseconds(100);
+
+    public ClientTally Tally { get; } = new();
+
+    /// <param name="stopStarting">Cancelled when the window ends: finish the action in flight, start no other.</param>
+    /// <param name="hardStop">Cancelled when the drain time is up: give up on the action in flight.</param>
+    public async Task RunAsync(CancellationToken stopStarting, CancellationToken hardStop)
+    {
+        while (!stopStarting.IsCancellationRequested && !hardStop.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await RunOneAsync(hardStop))
+                {
+                    await Task.Delay(ErrorPause, hardStop);
+                }
+            }
+            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+            {
+                Tally.Unfinished++;
+                return;
+            }
+        }
+    }
+
+    /// <returns>The new action's id, or null after an error (counted).</returns>
+    protected abstract Task<string?> SubmitAsync(CancellationToken hardStop);
+
+    /// <returns>The action's terminal status, or null after an error (counted); each read counts with <see cref="CountRead"/>.</returns>
+    protected abstract Task<string?> WaitUntilTerminalAsync(string actionId, CancellationToken hardStop);
+
+    /// <summary>One read of the action's status (a poll, a long-poll, a <c>WaitAsync</c>) about to be sent.</summary>
+    protected void CountRead()
+    {
+        if (window.Contains(Stopwatch.GetTimestamp()))
+        {
+            Tally.PollsInWindow++;
+        }
+    }
+
+    /// <returns>False after an error.</returns>
+    private async Task<bool> RunOneAsync(CancellationToken hardStop)
+    {
+        var submitted = Stopwatch.GetTimestamp();
+        var actionId = await SubmitAsync(hardStop);
+        if (actionId is null)
+        {
+            return false;
+        }
+
+        var accepted = Stopwatch.GetTimestamp();
+        progress.Accepted();
+        Tally.Started++;
+        if (window.Contains(accepted))
+        {
+            Tally.Accepted++;
+            Tally.AcceptLatency.Add(Stopwatch.GetElapsedTime(submitted, accepted).TotalMilliseconds);
+        }
+
+        var status = await WaitUntilTerminalAsync(actionId, hardStop);
+        if (status is null)
+        {
+            return false;
+        }
+
+        var ended = Stopwatch.GetTimestamp();
+        if (status != ActionStatuses.Succeeded)
+        {
+            ClientTally.Count(Tally.FailedOutcomes, status);
+            return true;
+        }
+
+        progress.Succeeded();
+        if (window.Contains(ended))
+        {
+            Tally.Succeeded++;
+            Tally.CompleteLatency.Add(Stopwatch.GetElapsedTime(submitted, ended).TotalMilliseconds);
+        }
+
+        return true;
     }
 }
 

@@ -10,6 +10,9 @@ public sealed class ClientTally
     /// <summary>202 responses received inside the window.</summary>
     public int Accepted { get; set; }
 
+    /// <summary>202s (accepted submissions) over the whole run, warm-up and drain included: the actions this run made.</summary>
+    public int Started { get; set; }
+
     /// <summary>Actions observed <c>succeeded</c> inside the window.</summary>
     public int Succeeded { get; set; }
 
@@ -43,6 +46,7 @@ public sealed class ClientTally
         {
             total.Accepted += tally.Accepted;
             total.Succeeded += tally.Succeeded;
+            total.Started += tally.Started;
             total.Unfinished += tally.Unfinished;
             total.PollsInWindow += tally.PollsInWindow;
             total.AcceptLatency.AddAll(tally.AcceptLatency);

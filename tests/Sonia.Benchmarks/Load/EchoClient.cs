@@ -13,78 +13,12 @@ namespace Sonia.Benchmarks.Load;
 /// caller that waits for each action's outcome. At most one request in flight, so N clients are N connections.
 /// </summary>
 public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSpan pollDelay, Func<long> nextNumber, LoadProgress progress, int waitMs = 0)
+    : LoadClient(window, progress)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    // A failing server answers at once; without a pause the client would spin on errors and flood the log counts.
-    private static readonly TimeSpan ErrorPause = TimeSpan.FromMilliseconds(100);
-
-    public ClientTally Tally { get; } = new();
-
-    /// <param name="stopStarting">Cancelled when the window ends: finish the action in flight, start no other.</param>
-    /// <param name="hardStop">Cancelled when the drain time is up: give up on the action in flight.</param>
-    public async Task RunAsync(CancellationToken stopStarting, CancellationToken hardStop)
-    {
-        while (!stopStarting.IsCancellationRequested && !hardStop.IsCancellationRequested)
-        {
-            try
-            {
-                if (!await RunOneAsync(hardStop))
-                {
-                    await Task.Delay(ErrorPause, hardStop);
-                }
-            }
-            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
-            {
-                Tally.Unfinished++;
-                return;
-            }
-        }
-    }
-
-    /// <returns>False after an HTTP error.</returns>
-    private async Task<bool> RunOneAsync(CancellationToken hardStop)
-    {
-        var submitted = Stopwatch.GetTimestamp();
-        var actionId = await SubmitAsync(hardStop);
-        if (actionId is null)
-        {
-            return false;
-        }
-
-        var accepted = Stopwatch.GetTimestamp();
-        progress.Accepted();
-        if (window.Contains(accepted))
-        {
-            Tally.Accepted++;
-            Tally.AcceptLatency.Add(Stopwatch.GetElapsedTime(submitted, accepted).TotalMilliseconds);
-        }
-
-        var status = await PollUntilTerminalAsync(actionId, hardStop);
-        if (status is null)
-        {
-            return false;
-        }
-
-        var ended = Stopwatch.GetTimestamp();
-        if (status != ActionStatuses.Succeeded)
-        {
-            ClientTally.Count(Tally.FailedOutcomes, status);
-            return true;
-        }
-
-        progress.Succeeded();
-        if (window.Contains(ended))
-        {
-            Tally.Succeeded++;
-            Tally.CompleteLatency.Add(Stopwatch.GetElapsedTime(submitted, ended).TotalMilliseconds);
-        }
-
-        return true;
-    }
-
     /// <returns>The action id from the 202, or null after an error (counted).</returns>
-    private async Task<string?> SubmitAsync(CancellationToken hardStop)
+    protected override async Task<string?> SubmitAsync(CancellationToken hardStop)
     {
         // No idempotency key: every request is a new action, which is what a load of distinct work looks like.
         var body = Encoding.UTF8.GetBytes("""{"tool":"echo","args":{"n":""" + nextNumber().ToString(CultureInfo.InvariantCulture) + "}}");
@@ -94,16 +28,12 @@ public sealed class EchoClient(HttpClient http, MeasurementWindow window, TimeSp
     }
 
     /// <returns>The terminal status, or null after an error (counted).</returns>
-    private async Task<string?> PollUntilTerminalAsync(string actionId, CancellationToken hardStop)
+    protected override async Task<string?> WaitUntilTerminalAsync(string actionId, CancellationToken hardStop)
     {
         var path = "v1/actions/" + actionId + (waitMs > 0 ? $"?wait_ms={waitMs}" : string.Empty);
         while (true)
         {
-            if (window.Contains(Stopwatch.GetTimestamp()))
-            {
-                Tally.PollsInWindow++;
-            }
-
+            CountRead();
             var status = await SendAsync("GET", new HttpRequestMessage(HttpMethod.Get, path), HttpStatusCode.OK, "status", hardStop);
             if (status is null || ActionStatuses.IsTerminal(status))
             {

@@ -9,7 +9,9 @@ public sealed record LoadOptions
 {
     public const string Usage = """
         usage: Sonia.Benchmarks load [--clients N] [--seconds S] [--warmup S] [--poll-ms MS] [--wait-ms MS]
-                                     [--ledger-writers N] [--url http://127.0.0.1:PORT --pg "CONNECTION STRING"]
+                                     [--mode http|cluster|both] [--peers [--peers-n N] [--peers-script PATH]]
+                                     [--no-ceiling] [--ledger-writers N]
+                                     [--url http://127.0.0.1:PORT --pg "CONNECTION STRING" [--orleans-port PORT]]
 
           --clients N          concurrent clients, each submitting an echo action and polling it to its end (default 32)
           --seconds S          measured duration of the load, and of each commit-ceiling run (default 20)
@@ -18,10 +20,20 @@ public sealed record LoadOptions
           --poll-ms MS         delay between two polls of one action (default 5)
           --wait-ms MS         ask each poll to wait up to MS for the action to end (GET ?wait_ms=; default 0:
                                plain polling)
+          --mode M             http (default): clients over HTTP through the gateway; cluster: the same actions
+                               submitted and awaited by an Orleans client in this process (AcceptAsync, WaitAsync),
+                               no HTTP; both: http, then cluster on the same Sonia (cluster warm-up: 10 s at most)
+          --peers              after Sonia's run and stop, run the peer benchmarks (../shared/peers/run.sh next to the
+                               repository: raw INSERTs, Wolverine, Hangfire) and print Sonia's ratios to them
+          --peers-n N          jobs per peer (default 20000, the script's own default)
+          --peers-script PATH  the peers' run.sh, when it is not at ../shared/peers/run.sh
+          --no-ceiling         skip the single-row commit ceiling runs (quicker before/after comparisons)
           --ledger-writers N   the ledger's writer count: the connection count of the fair ceiling (default 2, the
                                silo's default); when this command starts Sonia it also starts the silo with it
           --url URL            target a running Sonia instead of starting one (loopback only); needs --pg
           --pg CS              Npgsql connection string of that Sonia's PostgreSQL (loopback only)
+          --orleans-port PORT  that Sonia's Orleans client gateway port on 127.0.0.1: needed for --mode cluster, and
+                               for the activation counts at the end (cluster id and service id 'sonia')
 
         Without --url: starts Sonia with deploy/up.sh --detach on a fresh temporary data folder and free ports,
         and stops it with deploy/down.sh at the end, whatever happens.
@@ -43,6 +55,21 @@ public sealed record LoadOptions
     public int WaitMs { get; init; }
 
     public int LedgerWriters { get; init; } = 2;
+
+    public LoadMode Mode { get; init; } = LoadMode.Http;
+
+    public bool Peers { get; init; }
+
+    public int PeersJobs { get; init; } = 20_000;
+
+    public string? PeersScript { get; init; }
+
+    public bool Ceiling { get; init; } = true;
+
+    public int? OrleansPort { get; init; }
+
+    /// <summary>What each in-cluster <c>WaitAsync</c> waits for: <see cref="WaitMs"/>, or 10 s when the HTTP run polls.</summary>
+    public int ClusterWaitMs => WaitMs > 0 ? WaitMs : 10_000;
 
     /// <summary>True when <c>--ledger-writers</c> was given: only then is the silo started with a non-default count.</summary>
     public bool LedgerWritersGiven { get; init; }
@@ -67,6 +94,12 @@ public sealed record LoadOptions
                 "--poll-ms" => options with { PollDelay = TimeSpan.FromMilliseconds(Int(name, Value(), 0, 10_000)) },
                 "--wait-ms" => options with { WaitMs = Int(name, Value(), 0, 20_000) },
                 "--ledger-writers" => options with { LedgerWriters = Int(name, Value(), 1, 64), LedgerWritersGiven = true },
+                "--mode" => options with { Mode = ModeOf(Value()) },
+                "--peers" => options with { Peers = true },
+                "--peers-n" => options with { PeersJobs = Int(name, Value(), 100, 1_000_000) },
+                "--peers-script" => options with { PeersScript = Value() },
+                "--no-ceiling" => options with { Ceiling = false },
+                "--orleans-port" => options with { OrleansPort = Int(name, Value(), 1, 65535) },
                 "--url" => options with { Url = LoopbackUrl(Value()) },
                 "--pg" => options with { PostgresConnectionString = LoopbackPostgres(Value()) },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
@@ -78,8 +111,26 @@ public sealed record LoadOptions
             throw new ArgumentException("--url and --pg go together: the ceiling is measured against the target's own PostgreSQL");
         }
 
+        if (options.OrleansPort is not null && options.Url is null)
+        {
+            throw new ArgumentException("--orleans-port goes with --url: a Sonia this driver starts has its port known");
+        }
+
+        if (options.Url is not null && options.OrleansPort is null && options.Mode != LoadMode.Http)
+        {
+            throw new ArgumentException("--mode cluster or both against --url needs --orleans-port");
+        }
+
         return options;
     }
+
+    private static LoadMode ModeOf(string text) => text switch
+    {
+        "http" => LoadMode.Http,
+        "cluster" => LoadMode.Cluster,
+        "both" => LoadMode.Both,
+        _ => throw new ArgumentException($"--mode must be http, cluster or both, not '{text}'"),
+    };
 
     private static int Int(string name, string text, int min, int max) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
@@ -112,4 +163,13 @@ public sealed record LoadOptions
     private static bool IsLoopback(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}
+
+/// <summary>Which loads a run makes: over HTTP through the gateway, through an Orleans client in the driver, or both.</summary>
+[Flags]
+public enum LoadMode
+{
+    Http = 1,
+    Cluster = 2,
+    Both = Http | Cluster,
 }

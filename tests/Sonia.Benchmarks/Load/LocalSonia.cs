@@ -16,8 +16,9 @@ public sealed class LocalSonia : ILoadTarget
     private readonly string _repositoryRoot;
     private readonly string _dataDirectory;
 
-    private LocalSonia(string repositoryRoot, string dataDirectory, int httpPort, int postgresPort)
+    private LocalSonia(string repositoryRoot, string dataDirectory, int httpPort, int orleansPort, int postgresPort)
     {
+        OrleansPort = orleansPort;
         _repositoryRoot = repositoryRoot;
         _dataDirectory = dataDirectory;
         BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/");
@@ -31,13 +32,15 @@ public sealed class LocalSonia : ILoadTarget
 
     public SoniaProcesses? Processes { get; private set; }
 
+    public int? OrleansPort { get; }
+
     /// <param name="ledgerWriters">When set, the silo runs with <c>Sonia:Ledger:Writers</c> = this (through the environment up.sh passes on).</param>
     public static async Task<LocalSonia> StartAsync(int? ledgerWriters)
     {
         var root = FindRepositoryRoot();
         var data = Path.Combine(Path.GetTempPath(), "sonia-load-" + Guid.NewGuid().ToString("N")[..12]);
         var ports = FreePorts.Take(4);
-        var sonia = new LocalSonia(root, data, ports[0], ports[3]);
+        var sonia = new LocalSonia(root, data, ports[0], ports[2], ports[3]);
         try
         {
             // --no-build when a Release build exists: the driver is itself run from a Release build of the solution.
@@ -108,7 +111,7 @@ public sealed class LocalSonia : ILoadTarget
     }
 
     /// <summary>The repository holding deploy/up.sh: above the working directory, else above this assembly.</summary>
-    private static string FindRepositoryRoot()
+    public static string FindRepositoryRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
