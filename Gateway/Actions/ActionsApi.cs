@@ -5,6 +5,7 @@ using Sonia.Gateway.Operators;
 using Sonia.Gateway.Problems;
 using Sonia.Gateway.Requests;
 using Sonia.Gateway.Security;
+using Sonia.Gateway.Sessions;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
 
@@ -79,7 +80,9 @@ public static partial class ActionsApi
             return Invalid(problems);
         }
 
-        if (request.SessionId is { } sessionId && await cluster.GetGrain<ISessionGrain>(sessionId).GetAsync() is null)
+        // Another client's session is one it cannot see: the same 404, so neither its results nor its id leak.
+        if (request.SessionId is { } sessionId
+            && (await cluster.GetGrain<ISessionGrain>(sessionId).GetAsync() is not { } opened || !SessionAccess.CanSee(context, opened)))
         {
             return Problem(StatusCodes.Status404NotFound, "Session not found", $"session_id {sessionId} names no open session.");
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Tests.Actions;
 using Sonia.Tests.Infrastructure;
@@ -25,11 +26,15 @@ public sealed class SessionOwnershipTests(SoniaClusterFixture fixture) : IAsyncL
 
         var (read, _) = await other.GetSessionAsync(session);
         var (turn, _) = await other.TurnAsync(session, "echo not mine");
+        // An action naming another client's session would push its result to that session's stream: refused the same way.
+        using var action = await _gateway.As("client-b").PostAsJsonAsync("/v1/actions",
+            new { tool = "echo", args = new { text = "into someone else's session" }, session_id = session });
         var (operatorRead, seen) = await new TurnsClient(_gateway.As("ops-1")).GetSessionAsync(session);
         var (ownRead, own) = await owner.GetSessionAsync(session);
 
         Assert.Equal(HttpStatusCode.NotFound, read);
         Assert.Equal(HttpStatusCode.NotFound, turn);
+        Assert.Equal(HttpStatusCode.NotFound, action.StatusCode);
         Assert.Equal(HttpStatusCode.OK, operatorRead);
         Assert.Equal("client-a", seen.GetProperty("opened_by").GetString());
         Assert.Equal(HttpStatusCode.OK, ownRead);
