@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Sonia.Grains.Http;
 using Sonia.Hosting.Correlation;
 
 namespace Sonia.Grains.Conversations;
@@ -48,26 +49,10 @@ internal static class BoundedHttp
     private static async Task<string> ReadAsync(
         HttpResponseMessage response, long maxBytes, string service, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
-        {
-            throw new ServiceFailedException($"{service} answered {declared} bytes, more than the {maxBytes} allowed");
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw new ServiceFailedException($"{service} answered more than the {maxBytes} bytes allowed");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var body = await BoundedBody.ReadAsync(response.Content, maxBytes, cancellationToken);
+        return body.Text ?? throw new ServiceFailedException(body.DeclaredBytes is { } declared
+            ? $"{service} answered {declared} bytes, more than the {maxBytes} allowed"
+            : $"{service} answered more than the {maxBytes} bytes allowed");
     }
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -6,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sonia.Grains.Actions.Tools;
+using Sonia.Grains.Http;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Hosting.Correlation;
 
@@ -74,36 +74,15 @@ public sealed class HttpExecutor(HttpClient http, HttpExecutorOptions options) :
     private async Task<string> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var limit = options.MaxResponseBytes;
-        if (response.Content.Headers.ContentLength is { } declared && declared > limit)
+        var body = await BoundedBody.ReadAsync(response.Content, limit, cancellationToken);
+        if (body.Text is { } text)
         {
-            throw TooLarge($" (it declared {declared})");
+            return text;
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var body = new MemoryStream();
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                if (body.Length + read > limit)
-                {
-                    throw TooLarge(string.Empty);
-                }
-
-                body.Write(buffer, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
-
-        ExecutionRejectedException TooLarge(string declared) =>
-            new($"executor answered {(int)response.StatusCode} with a body over the {limit}-byte limit{declared}; see MaxResponseBytes");
+        var declared = body.DeclaredBytes is { } bytes ? $" (it declared {bytes})" : string.Empty;
+        throw new ExecutionRejectedException(
+            $"executor answered {(int)response.StatusCode} with a body over the {limit}-byte limit{declared}; see MaxResponseBytes");
     }
 
     private static bool IsJson(string body)
