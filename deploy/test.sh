@@ -11,18 +11,39 @@
 #
 # The integration tests start their own throwaway PostgreSQL server from the
 # binaries in $SONIA_PG_BIN, which this script finds (installing Debian's
-# postgresql package when needed) and exports.
+# postgresql package when needed) and exports. Each run gets its own root
+# folder for those servers (exported as SONIA_TEST_ROOT); when the run ends,
+# however it ends, any server a crashed or killed test host left running there
+# is stopped and the folder removed, so that no run leaks a server.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/test_root.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/test_root.sh"
 
 cd "$SONIA_REPO_ROOT"
 RESULTS_DIR="$SONIA_REPO_ROOT/.data/test-results"
 
+# This run's root for the tests' PostgreSQL servers, whatever the caller had.
+SONIA_TEST_ROOT=""
+# end_test_root: stop what the test hosts left running in this run's root and
+# remove it. Runs before the summary line is printed (its messages go to
+# stderr), and again on exit, for an interrupted run; the second time is a
+# no-op.
+end_test_root() {
+  [[ -n "$SONIA_TEST_ROOT" ]] || return 0
+  test_root_cleanup "$SONIA_TEST_ROOT" >&2 || warn "could not clean up the test root $SONIA_TEST_ROOT"
+  SONIA_TEST_ROOT=""
+}
+trap end_test_root EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # broken WHAT: the run could not produce test results. Explain, print the
 # failing summary line last, exit 1.
 broken() {
+  end_test_root
   printf 'error: %s\n' "$*" >&2
   echo "0 passed, 1 failed"
   exit 1
@@ -60,11 +81,14 @@ dotnet build Sonia.sln -c Release --no-restore -nologo ||
 # ---------------------------------------------------------------------------
 rm -rf "$RESULTS_DIR"
 mkdir -p "$RESULTS_DIR"
-say "running tests"
+SONIA_TEST_ROOT="$(test_root_create)" || broken "cannot create a root folder for the tests' servers"
+export SONIA_TEST_ROOT
+say "running tests (servers under $SONIA_TEST_ROOT)"
 test_rc=0
 dotnet test Sonia.sln -c Release --no-build \
   --logger "trx;LogFilePrefix=results" \
   --results-directory "$RESULTS_DIR" "$@" || test_rc=$?
+end_test_root
 
 # ---------------------------------------------------------------------------
 # Summarise every .trx: sum the <ResultSummary><Counters .../> attributes.

@@ -9,14 +9,22 @@ namespace Sonia.Tests.Infrastructure;
 /// removed when the run ends), or the server named by <c>SONIA_TEST_POSTGRES</c>. Tests never share a
 /// database: each fixture asks for its own.
 /// </summary>
-public sealed class PostgresServer
+public sealed partial class PostgresServer
 {
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
 
     private readonly string? _serverOptions;
 
-    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory, string? serverOptions = null)
+    private readonly FileStream? _folderLock;
+
+    private PostgresServer(
+        string adminConnectionString,
+        string? dataDirectory,
+        string? binDirectory,
+        string? serverOptions = null,
+        FileStream? folderLock = null)
     {
+        _folderLock = folderLock;
         AdminConnectionString = adminConnectionString;
         DataDirectory = dataDirectory;
         BinDirectory = binDirectory;
@@ -86,10 +94,25 @@ public sealed class PostgresServer
             ? new PostgresServer(external, null, null)
             : await StartLocalAsync();
 
-    private static async Task<PostgresServer> StartLocalAsync()
+    /// <summary>
+    /// Starts a server in <c>&lt;root&gt;/sonia-test-pg-&lt;id&gt;</c>. The root is <c>SONIA_TEST_ROOT</c> (deploy/test.sh gives
+    /// each run its own, and stops what a crashed run left there) or the temp folder. This process holds
+    /// <c>&lt;folder&gt;.lock</c> for as long as it lives, so that a later run can tell a server whose run died from one in use.
+    /// </summary>
+    internal static async Task<PostgresServer> StartLocalAsync(string? root = null)
     {
         var bin = FindBinaries();
-        var dir = Path.Combine(Path.GetTempPath(), $"sonia-test-pg-{Guid.NewGuid():N}");
+        root = Path.GetFullPath(root ?? Root).TrimEnd(Path.DirectorySeparatorChar);
+        Directory.CreateDirectory(root);
+        await StopAbandonedOnceAsync(root, bin);
+        var dir = Path.Combine(root, $"{FolderPrefix}{Guid.NewGuid():N}");
+        // The lock first, the folder second: a folder whose lock is free is never one still being set up.
+        var folderLock = new FileStream(dir + ".lock", FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        lock (HeldLocks)
+        {
+            HeldLocks.Add(folderLock);
+        }
+
         Directory.CreateDirectory(dir);
         if (Shell.IsRoot)
         {
@@ -101,25 +124,15 @@ public sealed class PostgresServer
         var serverOptions = $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
         await Check(Shell.RunAsPostgresAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"));
 
-        // The server outlives no test run: stop it and remove its folder when the test process exits.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            Shell.RunAsPostgresAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-m", "immediate", "stop").GetAwaiter().GetResult();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: a temp folder left behind is harmless.
-            }
-        };
+        // The server outlives no test run: stop it and remove its folder when the test process exits. A crash or a kill
+        // skips this; the next run in the same root, and deploy/test.sh's own cleanup, stop it then.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveAsync(bin, dir, onlyItsOwnPostmaster: false).GetAwaiter().GetResult();
 
         var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=20";
-        return new PostgresServer(admin, dir, bin, serverOptions);
+        return new PostgresServer(admin, dir, bin, serverOptions, folderLock);
     }
 
-    private static string FindBinaries()
+    internal static string FindBinaries()
     {
         if (Environment.GetEnvironmentVariable("SONIA_PG_BIN") is { Length: > 0 } configured && File.Exists(Path.Combine(configured, "initdb")))
         {
