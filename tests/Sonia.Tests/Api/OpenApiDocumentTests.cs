@@ -9,18 +9,23 @@ using Sonia.Gateway.OpenApi;
 using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Sonia.Tests.Api;
 
 /// <summary>Issue 9: the OpenAPI document is true to the endpoints, and the reference page is served from it.</summary>
 [Collection(SoniaClusterCollection.Name)]
-public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture)
+public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture, ITestOutputHelper output)
 {
     [Fact]
     public async Task Document_ListsEveryRoute_AndEveryProblemStatus_WithTheProblemSchema()
     {
         var document = await fixture.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
-        File.WriteAllText(Path.Combine(Path.GetTempPath(), "sonia-openapi.json"), document.GetRawText());
+        // Kept to look at when an assertion fails (deleted at the end otherwise), in a file of its own: parallel runs
+        // used to overwrite one another's /tmp/sonia-openapi.json.
+        var saved = Path.Combine(Path.GetTempPath(), $"sonia-openapi-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(saved, document.GetRawText());
+        output.WriteLine($"the document is in {saved}");
         var paths = document.GetProperty("paths");
         var endpoints = Endpoints();
 
@@ -41,6 +46,7 @@ public sealed class OpenApiDocumentTests(SoniaClusterFixture fixture)
         }
 
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("Problem", out _));
+        File.Delete(saved);
     }
 
     [Fact]
