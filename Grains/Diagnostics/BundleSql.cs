@@ -8,6 +8,7 @@ namespace Sonia.Grains.Diagnostics;
 /// The incident bundle's window reads, per dialect (the T-SQL ones are parsed in the tests). Each takes
 /// <c>@from</c>, <c>@to</c> and <c>@limit</c>; the caller asks for one row more than it keeps to learn that the limit
 /// was reached. Tool arguments and results are left out: a bundle is attached to tickets, and they are client content.
+/// The audit window reads <c>ix_action_audit_at</c> (migration 0011), never the whole audit trail.
 /// </summary>
 public static class BundleSql
 {

@@ -66,6 +66,19 @@ public sealed class SnapshotVolumeTests(SnapshotVolumeFixture fixture) : IClassF
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
     }
 
+    [Fact]
+    public async Task BundleAuditWindow_OnTheStatedVolume_ReadsTheAuditTimeIndex_NotTheWholeTable()
+    {
+        // The bundle's default: the last hour (3,600 actions, 7,200 of 200,000 audit rows), 10,000 rows and one more.
+        var to = _volume.Base.AddSeconds(_volume.Actions + 60);
+        var sql = BundleSql.For(DatabaseProvider.PostgreSql, BundleTables.ActionAudit);
+
+        var plan = await ExplainAsync(sql, ("from", to.AddHours(-1)), ("to", to), ("limit", 10_001));
+
+        Assert.True(plan.Contains("ix_action_audit_at", StringComparison.Ordinal), $"{sql}\n{plan}");
+        Assert.False(plan.Contains("Seq Scan", StringComparison.Ordinal), $"{sql}\n{plan}");
+    }
+
     private async Task<string> ExplainAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = _database.CreateConnection();
