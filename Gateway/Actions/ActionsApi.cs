@@ -36,8 +36,9 @@ public static partial class ActionsApi
         group.MapPost("/", SubmitAsync).WithName("SubmitAction");
         group.MapGet("/", ListAsync).WithName("ListActions").WithQuery(StatusQuery, SessionQuery, LastNQuery);
         group.MapGet("/{actionId}", GetAsync).WithName("GetAction").WithQuery(WaitQuery);
-        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction").RequireRole(SoniaRoles.Operator);
-        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction").RequireRole(SoniaRoles.Operator);
+        // A client key decides only what the assistant proposed in its own sessions (see DecidableBy).
+        group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction");
+        group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction");
         return group;
     }
 
@@ -158,6 +159,11 @@ public static partial class ActionsApi
             return Invalid(["args_hash is required: the 64-character hex hash returned when the action was submitted"]);
         }
 
+        if (await RefuseDecisionAsync(actionId, context, cluster) is { } refused)
+        {
+            return refused;
+        }
+
         return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).ApproveAsync(hash, actor, ActionVisibility.FourEyes(context)));
     }
 
@@ -174,7 +180,33 @@ public static partial class ActionsApi
             return Invalid([$"reason must be at most {MaxReasonLength} characters"]);
         }
 
+        if (await RefuseDecisionAsync(actionId, context, cluster) is { } refused)
+        {
+            return refused;
+        }
+
         return Translate(actionId, await cluster.GetGrain<IActionGrain>(actionId).DenyAsync(request?.Reason, actor));
+    }
+
+    /// <summary>
+    /// Operators decide any action. A client key decides only what the assistant proposed in its own sessions
+    /// (<c>submitted_by</c> = <c>assistant:&lt;key&gt;</c>), as over the socket: four-eyes holds, the proposer being the
+    /// assistant. An action the key submitted itself is a 403 (it sees that one, but approving it needs an operator);
+    /// any other is not found to it, as for reading, so neither its existence nor its state leaks.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> RefuseDecisionAsync(string actionId, HttpContext context, IClusterClient cluster)
+    {
+        if (SoniaRoles.Holds(context.User, SoniaRoles.Operator))
+        {
+            return null;
+        }
+
+        var key = context.User.Identity?.Name;
+        var submittedBy = (await cluster.GetGrain<IActionGrain>(actionId).GetAsync())?.SubmittedBy;
+        return AssistantActors.IsFor(submittedBy, key) ? null
+            : submittedBy is not null && submittedBy == key ? Problem(StatusCodes.Status403Forbidden, "Forbidden",
+                "A client key decides only what the assistant proposed in its own sessions; its own actions need an operator.")
+            : NotFound(actionId);
     }
 
     private static Task<SubmitResult> NewActionAsync(IClusterClient cluster, ActionSubmission submission, CancellationToken cancellationToken)

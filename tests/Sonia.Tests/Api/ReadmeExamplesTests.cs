@@ -92,9 +92,18 @@ public sealed partial class ReadmeExamplesTests(SoniaClusterFixture fixture)
             : null;
     }
 
-    /// <summary>Pairs the ids of the documented output with those of the real one, kind by kind, in order of appearance.</summary>
+    /// <summary>
+    /// Pairs the ids of the documented output with those of the real one, kind by kind, in order of appearance; and the
+    /// <c>args_hash</c> values likewise, since an example approving an action pastes the hash an earlier one showed.
+    /// </summary>
     private static void Learn(Dictionary<string, string> ids, string documented, string actual)
     {
+        foreach (var (readmeHash, realHash) in ArgsHashes().Matches(documented).Select(m => m.Groups[1].Value)
+                     .Zip(ArgsHashes().Matches(actual).Select(m => m.Groups[1].Value)))
+        {
+            ids.TryAdd(readmeHash, realHash);
+        }
+
         var shown = Ids().Matches(documented).Select(m => m.Value).Distinct().ToList();
         var real = Ids().Matches(actual).Select(m => m.Value).Distinct().ToList();
         foreach (var kind in shown.Select(id => id[..4]).Distinct())
@@ -116,6 +125,9 @@ public sealed partial class ReadmeExamplesTests(SoniaClusterFixture fixture)
 
     [GeneratedRegex("\"status\":(\\d{3})", RegexOptions.CultureInvariant)]
     private static partial Regex ProblemStatus();
+
+    [GeneratedRegex("\"args_hash\":\"([0-9a-f]{64})\"", RegexOptions.CultureInvariant)]
+    private static partial Regex ArgsHashes();
 
     [GeneratedRegex("(?:act|dlq|ses|rpj|mem|bak)_[0-9A-HJKMNP-TV-Z]{26}", RegexOptions.CultureInvariant)]
     private static partial Regex Ids();

@@ -42,26 +42,56 @@ public sealed class SessionOwnershipTests(SoniaClusterFixture fixture) : IAsyncL
     }
 
     [Fact]
-    public async Task AssistantProposal_IsVisibleToAndApprovableByTheOwnerOnly()
+    public async Task AssistantProposal_IsVisibleToAndApprovableByTheOwnerOnly_OverRest()
     {
-        var owner = new TurnsClient(_gateway.As("client-a"));
-        var session = await owner.OpenAsync();
-        var word = $"heron{Guid.NewGuid():N}"[..20];
-        await owner.TurnOkAsync(session, $"note: the {word} visits at dawn");
-        var forget = await owner.TurnOkAsync(session, $"forget the {word}");
-        var proposal = Assert.Single(forget.GetProperty("actions").EnumerateArray());
-        var actionId = proposal.GetProperty("action_id").GetString()!;
-        var hash = proposal.GetProperty("args_hash").GetString()!;
+        var (actionId, hash) = await ProposeAsync("client-a");
 
         var mine = await new ActionsClient(_gateway.As("client-a")).GetAsync(actionId);
         using var other = await _gateway.As("client-b").GetAsync($"/v1/actions/{actionId}");
+        using var otherApproves = await _gateway.As("client-b").PostAsJsonAsync(
+            $"/v1/actions/{actionId}/approve", new { args_hash = hash });
+        using var otherDenies = await _gateway.As("client-b").PostAsJsonAsync($"/v1/actions/{actionId}/deny", new { reason = "not mine" });
+        // Four-eyes holds: the proposer is the assistant, not the owner's key.
+        var (status, approved) = await new ActionsClient(_gateway.As("client-a")).PostAsync(
+            $"/v1/actions/{actionId}/approve", new { args_hash = hash });
 
         Assert.Equal("assistant:client-a", mine.GetProperty("submitted_by").GetString());
         Assert.Equal(hash, mine.GetProperty("args_hash").GetString());
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherApproves.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherDenies.StatusCode);
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {approved}");
+        Assert.NotEqual("awaiting_confirmation", approved.GetProperty("status").GetString());
+        var ended = await new ActionsClient(_gateway.As("client-a")).WaitAsync(actionId);
+        Assert.Equal("succeeded", ended.GetProperty("status").GetString());
+    }
 
-        // The socket approves with the socket's actor, straight on the grain: the owner is not the submitter.
-        var approved = await fixture.Cluster.Client.GetGrain<IActionGrain>(actionId).ApproveAsync(hash, "client-a");
-        Assert.Equal(CommandOutcome.Done, approved.Outcome);
+    [Fact]
+    public async Task AssistantProposal_IsDeniableByTheOwner_AndAClientsOwnSubmissionStillNeedsAnOperator()
+    {
+        var (actionId, _) = await ProposeAsync("client-a");
+        var own = await new ActionsClient(_gateway.As("client-a")).SubmitAcceptedAsync(
+            "note.delete", new { memory_id = $"mem_{Guid.NewGuid():N}" });
+
+        var (denied, body) = await new ActionsClient(_gateway.As("client-a")).PostAsync(
+            $"/v1/actions/{actionId}/deny", new { reason = "changed my mind" });
+        using var ownApproval = await _gateway.As("client-a").PostAsJsonAsync(
+            $"/v1/actions/{own}/approve", new { args_hash = new string('a', 64) });
+
+        Assert.True(denied == HttpStatusCode.OK, $"{(int)denied}: {body}");
+        Assert.Equal("denied", body.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, ownApproval.StatusCode);
+    }
+
+    /// <summary>A turn of <paramref name="owner"/>'s that makes the assistant propose a note.delete awaiting confirmation.</summary>
+    private async Task<(string ActionId, string Hash)> ProposeAsync(string owner)
+    {
+        var turns = new TurnsClient(_gateway.As(owner));
+        var session = await turns.OpenAsync();
+        var word = $"heron{Guid.NewGuid():N}"[..20];
+        await turns.TurnOkAsync(session, $"note: the {word} visits at dawn");
+        var forget = await turns.TurnOkAsync(session, $"forget the {word}");
+        var proposal = Assert.Single(forget.GetProperty("actions").EnumerateArray());
+        return (proposal.GetProperty("action_id").GetString()!, proposal.GetProperty("args_hash").GetString()!);
     }
 }

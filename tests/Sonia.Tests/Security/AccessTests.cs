@@ -51,11 +51,14 @@ public sealed class AccessTests(SoniaClusterFixture fixture) : IAsyncLifetime
         using var approve = await client.PostAsJsonAsync($"/v1/actions/{Sonia.Grains.Interfaces.Actions.ActionIds.New()}/approve", new { args_hash = new string('a', 64) });
         using var health = await client.GetAsync("/v1/health");
 
-        foreach (var response in new[] { breakers, dlq, approve, health })
+        foreach (var response in new[] { breakers, dlq, health })
         {
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
+
+        // A client may decide what its assistant proposed (SessionOwnershipTests); any other action is not found to it.
+        Assert.Equal(HttpStatusCode.NotFound, approve.StatusCode);
 
         var logs = await _gateway.LogsContainingAsync("/v1/health for key client-a");
         Assert.Contains("Access refused (403) to GET /v1/breakers for key client-a", logs, StringComparison.Ordinal);
