@@ -9,10 +9,10 @@ namespace Sonia.Grains.Backups;
 /// </summary>
 public sealed class BackupProfile
 {
-    public const string SnapshotRead = "snapshot read (COPY out / reader)";
+    public const string SnapshotRead = "snapshot read (COPY out piped into storage, or reader)";
     public const string Serialisation = "serialisation (application-written artifacts)";
     public const string Hashing = "hashing while writing";
-    public const string Storage = "artifact storage (INSERT from the temporary file)";
+    public const string Storage = "artifact storage (chunk rows written)";
     public const string DatabaseHash = "in-database hash (sha256(content))";
     public const string AppHash = "application hash (artifact read and hashed)";
     public const string RestoreLoad = "test restore: load (COPY FROM, artifact read once for hash and load)";

@@ -6,7 +6,9 @@ namespace Sonia.Grains.Backups;
 /// <summary>
 /// The backup statements, one implementation per dialect (the T-SQL ones are parsed in the tests). Digests are computed
 /// by the database on the stored bytes: PostgreSQL <c>sha256(bytea)</c>; SQL Server <c>HASHBYTES('SHA2_256', …)</c>, whose
-/// input is unlimited since SQL Server 2016 (8000 bytes before, which this does not support).
+/// input is unlimited since SQL Server 2016 (8000 bytes before, which this does not support). An artifact's bytes are the
+/// rows of <c>sonia.backup_chunks</c> in <c>seq</c> order (migration 0010); a backup written before that migration has
+/// them in <c>backup_artifacts.content</c> instead, and is read from there.
 /// </summary>
 public abstract class BackupSql
 {
@@ -36,6 +38,12 @@ public abstract class BackupSql
     /// <summary>A <c>COPY … FROM STDIN</c> loading canonical rows into <paramref name="target"/>; null: the dialect has none.</summary>
     public virtual string? CopyIn(string target, BackupTable table) => null;
 
+    /// <summary>The most bytes one chunk row holds; null: the whole artifact is one chunk.</summary>
+    public abstract int? ChunkBytes { get; }
+
+    /// <summary>A binary <c>COPY … FROM STDIN</c> of chunk rows (backup_id, name, seq, content); null: the dialect has none.</summary>
+    public virtual string? CopyChunksIn => null;
+
     /// <summary>Every table is read at this isolation in one transaction: one instant for all artifacts.</summary>
     public abstract IsolationLevel SnapshotIsolation { get; }
 
@@ -50,9 +58,15 @@ public abstract class BackupSql
 
     public string DeleteArtifacts => "DELETE FROM sonia.backup_artifacts WHERE backup_id = @backup_id";
 
+    public string DeleteChunks => "DELETE FROM sonia.backup_chunks WHERE backup_id = @backup_id";
+
+    /// <summary>An artifact's row: what it holds (its bytes are in its chunks).</summary>
     public string InsertArtifact =>
-        "INSERT INTO sonia.backup_artifacts (backup_id, name, content, row_count, bytes, sha256) " +
-        "VALUES (@backup_id, @name, @content, @row_count, @bytes, @sha256)";
+        "INSERT INTO sonia.backup_artifacts (backup_id, name, row_count, bytes, sha256) " +
+        "VALUES (@backup_id, @name, @row_count, @bytes, @sha256)";
+
+    public string InsertChunk =>
+        "INSERT INTO sonia.backup_chunks (backup_id, name, seq, content) VALUES (@backup_id, @name, @seq, @content)";
 
     public string Succeed =>
         "UPDATE sonia.backups SET status = 'succeeded', finished_at = @finished_at, schema_version = @schema_version, " +
@@ -70,13 +84,21 @@ public abstract class BackupSql
     public string SelectArtifacts =>
         "SELECT name, row_count, bytes, sha256 FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
 
+    /// <summary>1 when the artifact's bytes are in its row (a backup from before migration 0010), 0 when in chunks; no row: none.</summary>
+    public string SelectStorage =>
+        "SELECT CASE WHEN content IS NULL THEN 0 ELSE 1 END FROM sonia.backup_artifacts WHERE backup_id = @backup_id AND name = @name";
+
+    /// <summary>The content of an artifact stored in its row.</summary>
     public string SelectContent => "SELECT content FROM sonia.backup_artifacts WHERE backup_id = @backup_id AND name = @name";
+
+    /// <summary>The chunks of an artifact, in order: their concatenation is its content.</summary>
+    public string SelectChunks => "SELECT content FROM sonia.backup_chunks WHERE backup_id = @backup_id AND name = @name ORDER BY seq";
 
     /// <summary>The manifest as stored, its stored digest and the digest the database computes now.</summary>
     public abstract string SelectManifest { get; }
 
-    /// <summary>Every artifact's name and the SHA-256 the database computes on its stored content now.</summary>
-    public abstract string SelectDatabaseDigests { get; }
+    /// <summary>The SHA-256 the database computes now on one artifact's stored bytes (its row's content, or its chunks).</summary>
+    public abstract string SelectDatabaseDigest { get; }
 
     public string InsertVerification =>
         "INSERT INTO sonia.backup_verifications (backup_id, at, actor, passed, result) VALUES (@backup_id, @at, @actor, @passed, @result)";
@@ -121,8 +143,8 @@ public abstract class BackupSql
         var tables = BackupTables.All(StorageTable);
         return new[]
         {
-            InsertRunning, DeleteArtifacts, InsertArtifact, Succeed, Fail, SelectBackup, ListBackups, SelectArtifacts, SelectContent,
-            SelectManifest, SelectDatabaseDigests, InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
+            InsertRunning, DeleteArtifacts, DeleteChunks, InsertArtifact, InsertChunk, Succeed, Fail, SelectBackup, ListBackups,
+            SelectArtifacts, SelectStorage, SelectContent, SelectChunks, SelectManifest, SelectDatabaseDigest, InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
             SourceIdentity, CreateScratchSchema("sonia_verify_x"), DropScratchSchema("sonia_verify_x", tables),
             SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable),
             SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable),
@@ -140,6 +162,12 @@ public sealed class PostgreSqlBackupSql : BackupSql
     public override string StorageTable => "public.orleansstorage";
 
     public override int MaxParameters => 30000;
+
+    // A chunk always fits in its row (stored MAIN, lz4-compressed when worth it, never TOAST): a page holds ~8,160 bytes
+    // of row, and the key (at most 240 bytes of backup id and name) comes first.
+    public override int? ChunkBytes => 7800;
+
+    public override string? CopyChunksIn => "COPY sonia.backup_chunks (backup_id, name, seq, content) FROM STDIN (FORMAT BINARY)";
 
     // Times print in UTC and ISO style (see CanonicalRows); the journal's time column has no zone: read as UTC, as the
     // application reads it.
@@ -176,8 +204,13 @@ public sealed class PostgreSqlBackupSql : BackupSql
     public override string SelectManifest =>
         "SELECT manifest, manifest_sha256, encode(sha256(manifest), 'hex') FROM sonia.backups WHERE backup_id = @backup_id";
 
-    public override string SelectDatabaseDigests =>
-        "SELECT name, encode(sha256(content), 'hex') FROM sonia.backup_artifacts WHERE backup_id = @backup_id ORDER BY name";
+    // The chunks are concatenated in the order of the sorted subquery (an index scan of the primary key): PostgreSQL 15
+    // sorts the rows of an aggregate's own ORDER BY even when they come sorted, which costs more than the hash. One value
+    // is at most 1 GB, so an artifact over 1 GB cannot be hashed here (the verification says so).
+    public override string SelectDatabaseDigest =>
+        "SELECT encode(sha256(COALESCE(a.content, (SELECT string_agg(c.content, ''::bytea) FROM (SELECT k.content " +
+        "FROM sonia.backup_chunks k WHERE k.backup_id = a.backup_id AND k.name = a.name ORDER BY k.seq) c), ''::bytea)), 'hex') " +
+        "FROM sonia.backup_artifacts a WHERE a.backup_id = @backup_id AND a.name = @name";
 
     public override string SelectExpired =>
         "SELECT backup_id FROM sonia.backups WHERE status <> 'running' ORDER BY created_at DESC, backup_id DESC OFFSET @keep";
@@ -210,6 +243,9 @@ public sealed class SqlServerBackupSql : BackupSql
 
     public override int MaxParameters => 2000;
 
+    // One chunk per artifact: HASHBYTES digests that stored value itself (up to varbinary(max)'s 2 GB).
+    public override int? ChunkBytes => null;
+
     public override string ListBackups =>
         "SELECT TOP (@limit) backup_id, label, status, actor, created_at, finished_at, schema_version, manifest_sha256, error " +
         "FROM sonia.backups ORDER BY created_at DESC, backup_id DESC";
@@ -218,9 +254,12 @@ public sealed class SqlServerBackupSql : BackupSql
         "SELECT manifest, manifest_sha256, LOWER(CONVERT(char(64), HASHBYTES('SHA2_256', manifest), 2)) " +
         "FROM sonia.backups WHERE backup_id = @backup_id";
 
-    public override string SelectDatabaseDigests =>
-        "SELECT name, LOWER(CONVERT(char(64), HASHBYTES('SHA2_256', content), 2)) FROM sonia.backup_artifacts " +
-        "WHERE backup_id = @backup_id ORDER BY name";
+    // An artifact of more than one chunk is not what this dialect writes: no digest (NULL), so the verification fails.
+    public override string SelectDatabaseDigest =>
+        "SELECT CASE WHEN (SELECT COUNT(*) FROM sonia.backup_chunks k WHERE k.backup_id = a.backup_id AND k.name = a.name) > 1 " +
+        "THEN NULL ELSE LOWER(CONVERT(char(64), HASHBYTES('SHA2_256', COALESCE(a.content, (SELECT k.content " +
+        "FROM sonia.backup_chunks k WHERE k.backup_id = a.backup_id AND k.name = a.name AND k.seq = 0), 0x)), 2)) END " +
+        "FROM sonia.backup_artifacts a WHERE a.backup_id = @backup_id AND a.name = @name";
 
     public override string SelectExpired =>
         "SELECT backup_id FROM sonia.backups WHERE status <> 'running' ORDER BY created_at DESC, backup_id DESC " +

@@ -63,16 +63,12 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     public async Task<bool> ReadContentAsync(string backupId, string name, Func<Stream, Task> read,
         CancellationToken cancellationToken = default)
     {
-        await using var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = _sql.Command(connection, null, Statements.SelectContent, [("backup_id", backupId), ("name", name)]);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var content = await ArtifactContent.OpenAsync(this, backupId, name, cancellationToken);
+        if (content is null)
         {
             return false;
         }
 
-        await using var content = reader.GetStream(0);
         await read(content);
         return true;
     }
@@ -81,16 +77,12 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     public async IAsyncEnumerable<string> LinesAsync(string backupId, string name,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = _sql.Command(connection, null, Statements.SelectContent, [("backup_id", backupId), ("name", name)]);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var content = await ArtifactContent.OpenAsync(this, backupId, name, cancellationToken);
+        if (content is null)
         {
             yield break;
         }
 
-        await using var content = reader.GetStream(0);
         using var text = new StreamReader(content, System.Text.Encoding.UTF8);
         while (await text.ReadLineAsync(cancellationToken) is { } line)
         {
@@ -98,20 +90,16 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
         }
     }
 
-    /// <summary>An artifact's content in chunks of at most <paramref name="size"/> bytes, in order.</summary>
+    /// <summary>An artifact's content in pieces of at most <paramref name="size"/> bytes, in order.</summary>
     public async IAsyncEnumerable<byte[]> ChunksAsync(string backupId, string name, int size,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = _sql.Command(connection, null, Statements.SelectContent, [("backup_id", backupId), ("name", name)]);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var content = await ArtifactContent.OpenAsync(this, backupId, name, cancellationToken);
+        if (content is null)
         {
             yield break;
         }
 
-        await using var content = reader.GetStream(0);
         var buffer = new byte[size];
         int read;
         while ((read = await content.ReadAtLeastAsync(buffer, size, throwOnEndOfStream: false, cancellationToken)) > 0)
@@ -132,11 +120,31 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
         return result;
     }
 
-    public async Task<Dictionary<string, string>> DatabaseDigestsAsync(string backupId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The SHA-256 the database computes now on each stored artifact's bytes, one statement per artifact on one connection:
+    /// an artifact the database cannot hash (over PostgreSQL's 1 GB value limit, say) gets its error, the others their digest.
+    /// </summary>
+    public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId, CancellationToken cancellationToken = default)
     {
-        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
-        await _sql.QueryAsync(Statements.SelectDatabaseDigests, r => digests[r.GetString(0)] = r.GetString(1).Trim(), cancellationToken,
-            ("backup_id", backupId));
+        var digests = new Dictionary<string, DatabaseDigest>(StringComparer.Ordinal);
+        var artifacts = await ArtifactsAsync(backupId, cancellationToken);
+        await using var connection = database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        foreach (var artifact in artifacts)
+        {
+            await using var command = _sql.Command(connection, null, Statements.SelectDatabaseDigest,
+                [("backup_id", backupId), ("name", artifact.Name)]);
+            try
+            {
+                var digest = await command.ExecuteScalarAsync(cancellationToken);
+                digests[artifact.Name] = new DatabaseDigest((digest as string)?.Trim(), null);
+            }
+            catch (DbException ex)
+            {
+                digests[artifact.Name] = new DatabaseDigest(null, ex.Message);
+            }
+        }
+
         return digests;
     }
 
@@ -163,6 +171,9 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
 
     private sealed record StoredResult(IReadOnlyList<string>? Problems);
 }
+
+/// <summary>The database's digest of one artifact, or why it could not compute one.</summary>
+public sealed record DatabaseDigest(string? Sha256, string? Error);
 
 /// <summary>The JSON shape verification results are stored in: snake_case, as the API shows them.</summary>
 public static class BackupJson

@@ -53,7 +53,9 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         // restored tables (each reading its artifact once, for its application digest and its load); the rest read meanwhile.
         var digests = DigestsAsync(backupId, profile, cancellationToken);
         var done = 0;
-        void Checked() => progress?.Invoke("hashing and test-restoring", Interlocked.Increment(ref done), listed.Count);
+        // The phase the next report names: the test restores report from their own tasks, so they read the current one.
+        var phase = "hashing and test-restoring";
+        void Checked() => progress?.Invoke(phase, Interlocked.Increment(ref done), listed.Count);
         progress?.Invoke(restorable ? "opening the test restore" : "hashing", 0, listed.Count);
         var restores = restorable
             ? ScratchRestore.Tables.Select(t => RestoreAsync(backupId, t, listed, profile, Checked, cancellationToken)).ToList()
@@ -65,7 +67,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
             Checked();
         }
 
-        progress?.Invoke("test restore: loading and reading back", done, listed.Count);
+        phase = "test restore: loading and reading back";
+        progress?.Invoke(phase, done, listed.Count);
         TestRestoreResult? restore = null;
         if (restorable)
         {
@@ -119,7 +122,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
     }
 
-    private async Task<Dictionary<string, string>> DigestsAsync(string backupId, BackupProfile? profile,
+    private async Task<Dictionary<string, DatabaseDigest>> DigestsAsync(string backupId, BackupProfile? profile,
         CancellationToken cancellationToken)
     {
         var started = profile.Start();
@@ -159,7 +162,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
     }
 
     /// <summary>Compares the application's and the database's digests (and the sizes) with the manifest, naming any difference.</summary>
-    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, Dictionary<string, string> byDatabase,
+    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, Dictionary<string, DatabaseDigest> byDatabase,
         List<string> problems)
     {
         if (check.Sha256App is null)
@@ -168,14 +171,18 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
             return check;
         }
 
-        var database = byDatabase.GetValueOrDefault(artifact.Name);
+        var (database, error) = byDatabase.GetValueOrDefault(artifact.Name) ?? new DatabaseDigest(null, null);
         var lines = artifact.Name.EndsWith(".tsv", StringComparison.Ordinal);
-        var passed = check.Sha256App == artifact.Sha256 && database == artifact.Sha256 && check.Bytes == artifact.Bytes &&
-            (!lines || check.Rows == artifact.Rows);
-        if (!passed)
+        var appPassed = check.Sha256App == artifact.Sha256 && check.Bytes == artifact.Bytes && (!lines || check.Rows == artifact.Rows);
+        var passed = appPassed && database == artifact.Sha256;
+        if (appPassed && error is not null)
+        {
+            problems.Add($"artifact {artifact.Name}: the database could not compute its digest ({error})");
+        }
+        else if (!passed)
         {
             problems.Add($"artifact {artifact.Name} changed: manifest sha256 {artifact.Sha256}, application {check.Sha256App}, " +
-                $"database {database}; {check.Bytes} bytes and {check.Rows} line(s), " +
+                $"database {database ?? "none"}; {check.Bytes} bytes and {check.Rows} line(s), " +
                 $"manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
         }
 

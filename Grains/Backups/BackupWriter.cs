@@ -19,10 +19,12 @@ public sealed record BackupRequest(string BackupId, string? Label, string Actor,
 /// <summary>
 /// Takes one backup: every table read in ONE transaction at the dialect's snapshot isolation (REPEATABLE READ on
 /// PostgreSQL, SNAPSHOT on SQL Server), so all artifacts show the same instant. Each table's canonical rows
-/// (<see cref="CanonicalRows"/>) go through a SHA-256 into a temporary file (memory stays at one 64 KiB buffer whatever the
-/// table's size) and are inserted from that file as one row; the manifest is written last, in the same transaction: a
-/// backup is whole or absent. On PostgreSQL the database prints the rows itself (<c>COPY (SELECT …) TO STDOUT</c>, the
-/// bytes passed through untouched); the grain-state artifacts (a parameterised read) and SQL Server are written here.
+/// (<see cref="CanonicalRows"/>) go through a SHA-256 into the artifact's chunk rows (<see cref="ChunkSink"/>), written on a
+/// second connection in a transaction of its own while the snapshot is read, so memory stays at one buffer whatever the
+/// table's size; the artifact rows and the manifest are written last in that transaction, which commits only when all is
+/// written: a backup is whole or absent. On PostgreSQL the database prints the rows itself (<c>COPY (SELECT …) TO
+/// STDOUT</c>, the bytes passed through untouched); the grain-state artifacts (a parameterised read) and SQL Server are
+/// written here.
 /// </summary>
 public sealed class BackupWriter(
     DatabaseOptions database, IOptions<ClusterOptions> cluster, ConfigArtifacts config, TimeProvider time, TimeSpan commandTimeout)
@@ -50,118 +52,106 @@ public sealed class BackupWriter(
         var (files, notes) = config.Collect();
         var total = tables.Count + files.Count;
 
-        await using var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(_statements.SnapshotIsolation, cancellationToken);
+        await using var snapshotConnection = database.CreateConnection();
+        await snapshotConnection.OpenAsync(cancellationToken);
+        await using var snapshot = await snapshotConnection.BeginTransactionAsync(_statements.SnapshotIsolation, cancellationToken);
         if (_statements.SessionSetup is { } setup)
         {
-            await ExecuteAsync(connection, transaction, setup, cancellationToken);
+            await ExecuteAsync(snapshotConnection, snapshot, setup, cancellationToken);
         }
 
         // The first read fixes the snapshot; everything below sees that instant.
-        var schemaVersion = (string?)await ScalarAsync(connection, transaction, _statements.SchemaVersion, cancellationToken);
-        var (source, serverVersion) = await SourceAsync(connection, transaction, cancellationToken);
-        await ExecuteAsync(connection, transaction, _statements.DeleteArtifacts, cancellationToken, ("backup_id", request.BackupId));
+        var schemaVersion = (string?)await ScalarAsync(snapshotConnection, snapshot, _statements.SchemaVersion, cancellationToken);
+        var (source, serverVersion) = await SourceAsync(snapshotConnection, snapshot, cancellationToken);
+
+        await using var storeConnection = database.CreateConnection();
+        await storeConnection.OpenAsync(cancellationToken);
+        await using var store = await storeConnection.BeginTransactionAsync(cancellationToken);
+        var target = new Target(storeConnection, store, request.BackupId);
+        // A job resumed after a silo restart starts again from nothing.
+        await ExecuteAsync(storeConnection, store, _statements.DeleteChunks, cancellationToken, ("backup_id", request.BackupId));
+        await ExecuteAsync(storeConnection, store, _statements.DeleteArtifacts, cancellationToken, ("backup_id", request.BackupId));
 
         var artifacts = new List<BackupArtifact>();
         foreach (var table in tables)
         {
-            artifacts.Add(await WriteTableAsync(connection, transaction, request.BackupId, table, profile, cancellationToken));
+            artifacts.Add(await WriteTableAsync(snapshotConnection, snapshot, target, table, profile, cancellationToken));
             progress?.Invoke(artifacts.Count, total);
         }
 
         foreach (var file in files)
         {
-            await using var content = new MemoryStream(file.Content, writable: false);
-            var artifact = new BackupArtifact(file.Name, file.Rows, file.Content.Length,
-                Convert.ToHexStringLower(SHA256.HashData(file.Content)));
-            await InsertAsync(connection, transaction, request.BackupId, artifact, content, cancellationToken);
-            artifacts.Add(artifact);
+            // A configuration file's rows are what the collector counted.
+            artifacts.Add(await StoreAsync(target, file.Name, profile, (sink, token) => sink.WriteAsync(file.Content, token).AsTask(),
+                cancellationToken, file.Rows));
             progress?.Invoke(artifacts.Count, total);
         }
 
         var manifest = Manifest(request, schemaVersion, source, serverVersion, notes, artifacts);
-        await ExecuteAsync(connection, transaction, _statements.Succeed, cancellationToken, ("backup_id", request.BackupId),
+        await ExecuteAsync(storeConnection, store, _statements.Succeed, cancellationToken, ("backup_id", request.BackupId),
             ("finished_at", time.GetUtcNow()), ("schema_version", schemaVersion), ("manifest", manifest),
             ("manifest_sha256", Convert.ToHexStringLower(SHA256.HashData(manifest))));
-        await transaction.CommitAsync(cancellationToken);
+        await store.CommitAsync(cancellationToken);
+        // The snapshot only read; ending it releases it.
+        await snapshot.CommitAsync(cancellationToken);
         return artifacts;
     }
 
-    private async Task<BackupArtifact> WriteTableAsync(DbConnection connection, DbTransaction transaction, string backupId,
-        BackupTable table, BackupProfile? profile, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"sonia-{backupId}-{Guid.NewGuid():N}.tsv");
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
-            FileOptions.DeleteOnClose);
-        await using var hashing = new HashingStream(file, profile);
-        if (connection is NpgsqlConnection npgsql && _statements.CopyOut(table) is { } copy)
+    /// <summary>Where a backup's artifacts are written: the storing connection, its transaction, the backup.</summary>
+    private sealed record Target(DbConnection Connection, DbTransaction Transaction, string BackupId);
+
+    private Task<BackupArtifact> WriteTableAsync(DbConnection connection, DbTransaction transaction, Target target,
+        BackupTable table, BackupProfile? profile, CancellationToken cancellationToken) =>
+        StoreAsync(target, table.Artifact, profile, async (hashing, token) =>
         {
-            await CopyOutAsync(npgsql, copy, hashing, profile, cancellationToken);
-        }
-        else
-        {
+            if (connection is NpgsqlConnection npgsql && _statements.CopyOut(table) is { } copy)
+            {
+                await CopyOutAsync(npgsql, copy, hashing, profile, token);
+                return;
+            }
+
             var started = profile.Start();
             await using var command = _sql.Command(connection, transaction, table.Select(), [("service_id", cluster.Value.ServiceId)]);
-            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-            await CanonicalRows.WriteAllAsync(reader, table.Columns, hashing, cancellationToken);
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, token);
+            await CanonicalRows.WriteAllAsync(reader, table.Columns, hashing, token);
             profile.Stop(BackupProfile.Serialisation, started);
+        }, cancellationToken);
+
+    /// <summary>One artifact: <paramref name="write"/> writes its bytes, which are hashed, counted and stored as they come.</summary>
+    private async Task<BackupArtifact> StoreAsync(Target target, string name, BackupProfile? profile,
+        Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken, long? rows = null)
+    {
+        BackupArtifact artifact;
+        // The sink is disposed before the artifact's row is written: its COPY holds the connection until then.
+        await using (var sink = await ChunkSink.OpenAsync(target.Connection, target.Transaction, _sql, _statements, target.BackupId,
+            name, cancellationToken))
+        {
+            using var hashing = new HashingStream(sink, profile);
+            await write(hashing, cancellationToken);
+            var storing = profile.Start();
+            await sink.CompleteAsync(cancellationToken);
+            profile.Stop(BackupProfile.Storage, storing);
+            artifact = new BackupArtifact(name, rows ?? hashing.Lines, hashing.Bytes, hashing.Finish());
         }
 
-        var storing = profile.Start();
-        await file.FlushAsync(cancellationToken);
-        file.Position = 0;
-        var artifact = new BackupArtifact(table.Artifact, hashing.Lines, hashing.Bytes, hashing.Finish());
-        await InsertAsync(connection, transaction, backupId, artifact, file, cancellationToken);
-        profile.Stop(BackupProfile.Storage, storing);
+        await ExecuteAsync(target.Connection, target.Transaction, _statements.InsertArtifact, cancellationToken,
+            ("backup_id", target.BackupId), ("name", artifact.Name), ("row_count", artifact.Rows), ("bytes", artifact.Bytes),
+            ("sha256", artifact.Sha256));
         return artifact;
     }
 
     /// <summary>
     /// PostgreSQL prints the canonical rows (in the snapshot transaction: COPY runs in the connection's open transaction). The
-    /// text-format COPY is read from the reader's <see cref="StreamReader.BaseStream"/>: the raw bytes, never decoded.
+    /// text-format COPY is read from the reader's <see cref="StreamReader.BaseStream"/>: the raw bytes, never decoded. Piped
+    /// (<see cref="PipedCopy"/>): the server prints while <paramref name="output"/> stores what it printed before.
     /// </summary>
     public static async Task CopyOutAsync(NpgsqlConnection connection, string copy, Stream output, BackupProfile? profile,
         CancellationToken cancellationToken)
     {
+        var started = profile.Start();
         using var export = await connection.BeginTextExportAsync(copy, cancellationToken);
-        var source = export.BaseStream;
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            var started = profile.Start();
-            var read = await source.ReadAsync(buffer, cancellationToken);
-            profile.Stop(BackupProfile.SnapshotRead, started);
-            if (read == 0)
-            {
-                break;
-            }
-
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-        }
-    }
-
-    private async Task InsertAsync(DbConnection connection, DbTransaction transaction, string backupId, BackupArtifact artifact,
-        Stream content, CancellationToken cancellationToken)
-    {
-        await using var command = _sql.Command(connection, transaction, _statements.InsertArtifact,
-        [
-            ("backup_id", backupId), ("name", artifact.Name), ("row_count", artifact.Rows), ("bytes", artifact.Bytes),
-            ("sha256", artifact.Sha256),
-        ]);
-        command.Parameters.Add(BinaryParameter(command, "content", content));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>A varbinary(max) / bytea parameter read from a stream, so the content is never one array in memory.</summary>
-    private static DbParameter BinaryParameter(DbCommand command, string name, Stream content)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.DbType = DbType.Binary;
-        parameter.Size = -1;
-        parameter.Value = content;
-        return parameter;
+        await PipedCopy.CopyAsync(export.BaseStream, output, cancellationToken);
+        profile.Stop(BackupProfile.SnapshotRead, started);
     }
 
     private static byte[] Manifest(BackupRequest request, string? schemaVersion, string source, string serverVersion,

@@ -140,9 +140,10 @@ public sealed class ScratchRestore(BackupStore store)
             var target = $"{schema}.{table.Unqualified}";
             if (connection is NpgsqlConnection npgsql && _statements.CopyIn(target, table) is { } copy)
             {
-                // The raw bytes, never decoded: the reader's base stream (see BackupWriter.CopyOutAsync).
+                // The raw bytes, never decoded: the writer's base stream (see BackupWriter.CopyOutAsync); piped, so the artifact's
+                // chunks are read while the scratch table loads.
                 await using var import = await npgsql.BeginTextImportAsync(copy, cancellationToken);
-                await content.CopyToAsync(((StreamWriter)import).BaseStream, cancellationToken);
+                await PipedCopy.CopyAsync(content, ((StreamWriter)import).BaseStream, cancellationToken);
                 return;
             }
 

@@ -8,7 +8,8 @@ namespace Sonia.Benchmarks.Load;
 /// a warm-up (JIT, connection pools, grain directory), then the measured window, then a bounded drain in which the
 /// actions in flight end but no new one starts.
 /// </summary>
-public sealed class ActionLoad(int clients, TimeSpan warmup, TimeSpan duration, ActionLoad.ClientFactory newClient)
+public sealed class ActionLoad(int clients, TimeSpan warmup, TimeSpan duration, ActionLoad.ClientFactory newClient,
+    TimeSpan pace = default)
 {
     /// <summary>Makes one client: the window it counts in, the shared progress, and the next action number.</summary>
     public delegate LoadClient ClientFactory(MeasurementWindow window, LoadProgress progress, Func<long> nextNumber);
@@ -31,7 +32,9 @@ public sealed class ActionLoad(int clients, TimeSpan warmup, TimeSpan duration, 
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopReporting = new CancellationTokenSource();
         var reporting = progress.ReportAsync(window, ProgressInterval, stopReporting.Token);
-        var running = team.Select(c => Task.Run(() => c.RunAsync(stopStarting.Token, hardStop.Token), CancellationToken.None)).ToList();
+        // Paced clients start spread over one pace, so the submissions are spread evenly, not in bursts.
+        var running = team.Select((c, i) => Task.Run(() => c.RunAsync(pace, pace * i / clients, stopStarting.Token, hardStop.Token),
+            CancellationToken.None)).ToList();
         try
         {
             await DelayUntilAsync(window.Start, cancellationToken);
@@ -80,18 +83,41 @@ public abstract class LoadClient(MeasurementWindow window, LoadProgress progress
 
     public ClientTally Tally { get; } = new();
 
+    /// <param name="pace">Zero: start the next action as soon as one ends. Otherwise one start per pace, on a fixed schedule
+    /// (a late start does not move the next one); latencies count from the scheduled time.</param>
+    /// <param name="offset">When the first scheduled start is, after now.</param>
     /// <param name="stopStarting">Cancelled when the window ends: finish the action in flight, start no other.</param>
     /// <param name="hardStop">Cancelled when the drain time is up: give up on the action in flight.</param>
-    public async Task RunAsync(CancellationToken stopStarting, CancellationToken hardStop)
+    public async Task RunAsync(TimeSpan pace, TimeSpan offset, CancellationToken stopStarting, CancellationToken hardStop)
     {
+        var next = Stopwatch.GetTimestamp() + (long)(offset.TotalSeconds * Stopwatch.Frequency);
+        var step = (long)(pace.TotalSeconds * Stopwatch.Frequency);
         while (!stopStarting.IsCancellationRequested && !hardStop.IsCancellationRequested)
         {
             try
             {
-                if (!await RunOneAsync(hardStop))
+                long? scheduled = null;
+                if (step > 0)
+                {
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, stopStarting);
+                    }
+
+                    scheduled = next;
+                    next += step;
+                }
+
+                if (!await RunOneAsync(scheduled, hardStop))
                 {
                     await Task.Delay(ErrorPause, hardStop);
                 }
+            }
+            catch (OperationCanceledException) when (stopStarting.IsCancellationRequested && !hardStop.IsCancellationRequested)
+            {
+                // The window ended while waiting for the next scheduled start: nothing was in flight.
+                return;
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
@@ -117,9 +143,9 @@ public abstract class LoadClient(MeasurementWindow window, LoadProgress progress
     }
 
     /// <returns>False after an error.</returns>
-    private async Task<bool> RunOneAsync(CancellationToken hardStop)
+    private async Task<bool> RunOneAsync(long? scheduled, CancellationToken hardStop)
     {
-        var submitted = Stopwatch.GetTimestamp();
+        var submitted = scheduled ?? Stopwatch.GetTimestamp();
         var actionId = await SubmitAsync(hardStop);
         if (actionId is null)
         {

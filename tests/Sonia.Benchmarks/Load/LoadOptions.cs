@@ -10,7 +10,7 @@ public sealed record LoadOptions
     public const string Usage = """
         usage: Sonia.Benchmarks load [--clients N] [--seconds S] [--warmup S] [--poll-ms MS] [--wait-ms MS]
                                      [--mode http|cluster|both] [--peers [--peers-n N] [--peers-script PATH]]
-                                     [--no-ceiling] [--ledger-writers N]
+                                     [--no-ceiling] [--ledger-writers N] [--rate R]
                                      [--url http://127.0.0.1:PORT --pg "CONNECTION STRING" [--orleans-port PORT]]
 
           --clients N          concurrent clients, each submitting an echo action and polling it to its end (default 32)
@@ -28,6 +28,8 @@ public sealed record LoadOptions
           --peers-n N          jobs per peer (default 20000, the script's own default)
           --peers-script PATH  the peers' run.sh, when it is not at ../shared/peers/run.sh
           --no-ceiling         skip the single-row commit ceiling runs (quicker before/after comparisons)
+          --rate R             submit R actions/s in all (each client one every clients/R s; latencies count from the
+                               scheduled time, so a stall shows in them); default 0: as fast as the clients can
           --ledger-writers N   the ledger's writer count: the connection count of the fair ceiling (default 2, the
                                silo's default); when this command starts Sonia it also starts the silo with it
           --url URL            target a running Sonia instead of starting one (loopback only); needs --pg
@@ -55,6 +57,12 @@ public sealed record LoadOptions
     public int WaitMs { get; init; }
 
     public int LedgerWriters { get; init; } = 2;
+
+    /// <summary>Actions/s submitted by all clients together; 0: each client starts its next action at once.</summary>
+    public int Rate { get; init; }
+
+    /// <summary>The pause between two starts of one client at <see cref="Rate"/>; zero when not paced.</summary>
+    public TimeSpan Pace => Rate > 0 ? TimeSpan.FromSeconds((double)Clients / Rate) : TimeSpan.Zero;
 
     public LoadMode Mode { get; init; } = LoadMode.Http;
 
@@ -93,6 +101,7 @@ public sealed record LoadOptions
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int(name, Value(), 0, 600)) },
                 "--poll-ms" => options with { PollDelay = TimeSpan.FromMilliseconds(Int(name, Value(), 0, 10_000)) },
                 "--wait-ms" => options with { WaitMs = Int(name, Value(), 0, 20_000) },
+                "--rate" => options with { Rate = Int(name, Value(), 0, 100_000) },
                 "--ledger-writers" => options with { LedgerWriters = Int(name, Value(), 1, 64), LedgerWritersGiven = true },
                 "--mode" => options with { Mode = ModeOf(Value()) },
                 "--peers" => options with { Peers = true },

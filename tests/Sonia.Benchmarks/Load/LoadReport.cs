@@ -88,6 +88,7 @@ public sealed record LoadReport(
                 + (Options.WaitMs > 0 ? $", each poll waiting up to {Options.WaitMs} ms" : "");
         w.Line(
             $"Sonia load ({phase.Name}): {load.Clients} clients, auto-run echo actions, {load.Seconds:0.0} s measured, {waiting}; ",
+            $"{(Options.Rate > 0 ? $"paced at {Options.Rate} actions/s in all (latencies from the scheduled start); " : string.Empty)}",
             $"load average {phase.LoadAverage}");
         w.Line($"  accepted     {load.AcceptedPerSecond,9:0.0} /s   ({tally.Accepted} accepted in the window)");
         w.Line($"  completed    {load.CompletedPerSecond,9:0.0} /s   ({tally.Succeeded} seen succeeded in the window)");

@@ -4,7 +4,7 @@ using Sonia.Tests.Infrastructure;
 
 namespace Sonia.Tests.Backups;
 
-/// <summary>One changed byte, in an artifact row, in the manifest row or in an exported file, is caught and named.</summary>
+/// <summary>One changed byte, in an artifact's chunk, in the manifest row or in an exported file, is caught and named.</summary>
 [Collection(SoniaClusterCollection.Name)]
 public sealed class BackupTamperTests(SoniaClusterFixture fixture)
 {
@@ -14,8 +14,8 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
     public async Task Verify_ChangedArtifactByte_FailsAndNamesIt_AndRestoreIsRefused()
     {
         var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
-        await FlipByteAsync("UPDATE sonia.backup_artifacts SET content = set_byte(content, 2, get_byte(content, 2) # 1) " +
-            "WHERE backup_id = @id AND name = 'schema_versions.tsv'", id);
+        await FlipByteAsync("UPDATE sonia.backup_chunks SET content = set_byte(content, 2, get_byte(content, 2) # 1) " +
+            "WHERE backup_id = @id AND name = 'schema_versions.tsv' AND seq = 0", id);
 
         var (status, verification) = await _backups.GetAsync($"/v1/backups/{id}/verify");
 
@@ -43,8 +43,8 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
         {
             var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
             // A tab inside the first value: one field too many, so the test restore's COPY refuses the row.
-            await FlipByteAsync("UPDATE sonia.backup_artifacts SET content = set_byte(content, 2, 9) " +
-                "WHERE backup_id = @id AND name = 'dead_letters.tsv'", id);
+            await FlipByteAsync("UPDATE sonia.backup_chunks SET content = set_byte(content, 2, 9) " +
+                "WHERE backup_id = @id AND name = 'dead_letters.tsv' AND seq = 0", id);
 
             var (status, verification) = await _backups.GetAsync($"/v1/backups/{id}/verify");
 

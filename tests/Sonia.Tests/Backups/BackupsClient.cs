@@ -35,11 +35,20 @@ public sealed class BackupsClient(HttpClient http)
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
+    /// <summary>
+    /// One artifact's stored bytes, straight from the database: its chunks in order, or its row's content (a backup from before
+    /// migration 0010); null when there is no such artifact.
+    /// </summary>
+    public static async Task<byte[]?> ContentAsync(DatabaseOptions database, string backupId, string name) =>
+        (byte[]?)await TestSql.ScalarAsync(database,
+            "SELECT COALESCE(a.content, (SELECT string_agg(k.content, ''::bytea ORDER BY k.seq) FROM sonia.backup_chunks k " +
+            "WHERE k.backup_id = a.backup_id AND k.name = a.name), ''::bytea) " +
+            "FROM sonia.backup_artifacts a WHERE a.backup_id = @id AND a.name = @name", ("id", backupId), ("name", name));
+
     /// <summary>The stored lines of one artifact, straight from the database.</summary>
     public static async Task<string[]> LinesAsync(DatabaseOptions database, string backupId, string name)
     {
-        var content = (byte[]?)await TestSql.ScalarAsync(database,
-            "SELECT content FROM sonia.backup_artifacts WHERE backup_id = @id AND name = @name", ("id", backupId), ("name", name));
+        var content = await ContentAsync(database, backupId, name);
         Assert.NotNull(content);
         return System.Text.Encoding.UTF8.GetString(content).Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }

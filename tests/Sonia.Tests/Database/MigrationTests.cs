@@ -25,6 +25,7 @@ public sealed class MigrationTests
         Assert.Contains(applied, s => s.EndsWith("0007_backups.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0008_diagnostics.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0009_recovery.sql", StringComparison.Ordinal));
+        Assert.Contains(applied, s => s.EndsWith("0010_backup_chunks.sql", StringComparison.Ordinal));
         Assert.Contains(applied, s => s.EndsWith("0011_audit_indexes.sql", StringComparison.Ordinal));
         Assert.Empty(migrator.PendingScripts());
     }
