@@ -36,7 +36,7 @@ public static partial class ActionsApi
         group.MapPost("/", SubmitAsync).WithName("SubmitAction");
         group.MapGet("/", ListAsync).WithName("ListActions").WithQuery(StatusQuery, SessionQuery, LastNQuery);
         group.MapGet("/{actionId}", GetAsync).WithName("GetAction").WithQuery(WaitQuery);
-        // A client key decides only what the assistant proposed in its own sessions (see DecidableBy).
+        // A client key decides only what the assistant proposed in its own sessions (see RefuseDecisionAsync).
         group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction");
         group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction");
         return group;
