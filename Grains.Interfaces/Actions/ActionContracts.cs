@@ -113,7 +113,7 @@ public sealed record class ActionQuery(
     [property: Id(1)] string? SessionId,
     [property: Id(2)] int LastN)
 {
-    /// <summary>Only actions this key submitted; null means anyone's.</summary>
+    /// <summary>Only actions this key submitted or its assistant proposed (<c>assistant:&lt;key&gt;</c>); null means anyone's.</summary>
     [Id(3)]
     public string? SubmittedBy { get; init; }
 }

@@ -22,7 +22,9 @@ public sealed class ActionReader(DatabaseOptions database)
     {
         var rows = new List<ActionRecord>();
         await QueryAsync(_sql.ListActions, r => rows.Add(Read(r)), cancellationToken, ("status", query.Status), ("session_id", query.SessionId), ("limit", query.LastN),
-            ("submitted_by", query.SubmittedBy));
+            ("submitted_by", query.SubmittedBy),
+            // What the assistant proposed in the key's own sessions is the key's too (AssistantActors).
+            ("assistant_by", query.SubmittedBy is null ? null : Sonia.Grains.Interfaces.Sessions.AssistantActors.For(query.SubmittedBy)));
         return rows;
     }
 

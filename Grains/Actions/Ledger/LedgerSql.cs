@@ -49,7 +49,10 @@ public abstract class LedgerSql
     public string SelectAttempts =>
         "SELECT attempt, started_at, finished_at, outcome, failure_class, error FROM sonia.action_attempts WHERE action_id = @action_id ORDER BY attempt";
 
-    /// <summary>Newest first; @status, @session_id and @submitted_by NULL mean "any".</summary>
+    /// <summary>
+    /// Newest first; @status, @session_id and @submitted_by NULL mean "any". With @submitted_by, what the assistant proposed
+    /// for that key (@assistant_by, <c>assistant:&lt;key&gt;</c>) is listed too.
+    /// </summary>
     public abstract string ListActions { get; }
 
     /// <summary>Unfinished actions whose lease ran out, and confirmations past their deadline.</summary>
@@ -111,7 +114,8 @@ public sealed class PostgreSqlLedgerSql : LedgerSql
 
     public override string ListActions =>
         $"SELECT {ActionColumns} FROM sonia.actions WHERE (@status::varchar IS NULL OR status = @status) " +
-        "AND (@session_id::varchar IS NULL OR session_id = @session_id) AND (@submitted_by::varchar IS NULL OR submitted_by = @submitted_by) " +
+        "AND (@session_id::varchar IS NULL OR session_id = @session_id) " +
+        "AND (@submitted_by::varchar IS NULL OR submitted_by = @submitted_by OR submitted_by = @assistant_by) " +
         "ORDER BY created_at DESC, action_id DESC LIMIT @limit";
 
     public override string SelectRecoverable =>
@@ -142,7 +146,8 @@ public sealed class SqlServerLedgerSql : LedgerSql
 
     public override string ListActions =>
         $"SELECT TOP (@limit) {ActionColumns} FROM sonia.actions WHERE (@status IS NULL OR status = @status) " +
-        "AND (@session_id IS NULL OR session_id = @session_id) AND (@submitted_by IS NULL OR submitted_by = @submitted_by) " +
+        "AND (@session_id IS NULL OR session_id = @session_id) " +
+        "AND (@submitted_by IS NULL OR submitted_by = @submitted_by OR submitted_by = @assistant_by) " +
         "ORDER BY created_at DESC, action_id DESC";
 
     public override string ListDeadLetters =>

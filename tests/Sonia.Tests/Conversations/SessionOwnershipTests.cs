@@ -83,6 +83,31 @@ public sealed class SessionOwnershipTests(SoniaClusterFixture fixture) : IAsyncL
         Assert.Equal(HttpStatusCode.Forbidden, ownApproval.StatusCode);
     }
 
+    [Fact]
+    public async Task AssistantProposal_IsListedForTheOwner_BesideItsOwnSubmissions_AndNotForAnotherClient()
+    {
+        var (proposed, _) = await ProposeAsync("client-a");
+        var session = (await new ActionsClient(_gateway.As("client-a")).GetAsync(proposed)).GetProperty("session_id").GetString()!;
+        var own = await new ActionsClient(_gateway.As("client-a")).SubmitAcceptedAsync("echo", new { text = "mine" });
+
+        var mine = await ListAsync("client-a", "/v1/actions?last_n=500");
+        var inSession = await ListAsync("client-a", $"/v1/actions?session_id={session}");
+        var others = await ListAsync("client-b", $"/v1/actions?session_id={session}");
+
+        Assert.Contains(proposed, mine);
+        Assert.Contains(own, mine);
+        Assert.Contains(proposed, inSession);
+        Assert.DoesNotContain(proposed, others);
+    }
+
+    private async Task<List<string>> ListAsync(string key, string path)
+    {
+        using var response = await _gateway.As(key).GetAsync(path);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
+        return body.GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("action_id").GetString()!).ToList();
+    }
+
     /// <summary>A turn of <paramref name="owner"/>'s that makes the assistant propose a note.delete awaiting confirmation.</summary>
     private async Task<(string ActionId, string Hash)> ProposeAsync(string owner)
     {

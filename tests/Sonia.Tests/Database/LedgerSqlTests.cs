@@ -39,7 +39,7 @@ public sealed partial class LedgerSqlTests
         [nameof(LedgerSql.SelectSubmission)] = ["idempotency_key"],
         [nameof(LedgerSql.SelectAudit)] = ["action_id"],
         [nameof(LedgerSql.SelectAttempts)] = ["action_id"],
-        [nameof(LedgerSql.ListActions)] = ["status", "session_id", "submitted_by", "limit"],
+        [nameof(LedgerSql.ListActions)] = ["status", "session_id", "submitted_by", "assistant_by", "limit"],
         [nameof(LedgerSql.SelectRecoverable)] = ["now", "limit"],
         [nameof(LedgerSql.SelectLeaseOwners)] = [],
         [nameof(LedgerSql.SelectLeasedBy)] = ["lease_owner", "limit"],
