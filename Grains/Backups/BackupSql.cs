@@ -186,7 +186,9 @@ public sealed class PostgreSqlBackupSql : BackupSql
         $"FROM {(schema is null ? table.Table : $"{schema}.{table.Unqualified}")}" +
         (ordered ? $" ORDER BY {table.OrderBy}" : string.Empty);
 
-    public override string? CopyIn(string target, BackupTable table) => $"COPY {target} ({table.ColumnList}) FROM STDIN";
+    // FREEZE: the scratch table was created in this transaction, so its rows are written frozen and the read-back sets no hint
+    // bits and looks up no transaction status.
+    public override string? CopyIn(string target, BackupTable table) => $"COPY {target} ({table.ColumnList}) FROM STDIN WITH (FREEZE)";
 
     /// <summary>A column as <see cref="CanonicalRows"/> writes it (text, integers, booleans and, in UTC and ISO style, times print
     /// canonically as they are; a plain timestamp is cast, read as UTC).</summary>
