@@ -25,7 +25,8 @@ public sealed class ArtifactContent : Stream
     }
 
     /// <summary>The artifact's content; null when the backup has no artifact of that name.</summary>
-    public static async Task<ArtifactContent?> OpenAsync(BackupStore store, string backupId, string name, CancellationToken cancellationToken)
+    public static async Task<ArtifactContent?> OpenAsync(BackupStore store, string backupId, string name,
+        CancellationToken cancellationToken)
     {
         var connection = store.Database.CreateConnection();
         DbCommand? command = null;

@@ -144,7 +144,8 @@ public abstract class BackupSql
         return new[]
         {
             InsertRunning, DeleteArtifacts, DeleteChunks, InsertArtifact, InsertChunk, Succeed, Fail, SelectBackup, ListBackups,
-            SelectArtifacts, SelectStorage, SelectContent, SelectChunks, SelectManifest, SelectDatabaseDigest, InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
+            SelectArtifacts, SelectStorage, SelectContent, SelectChunks, SelectManifest, SelectDatabaseDigest,
+            InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
             SourceIdentity, CreateScratchSchema("sonia_verify_x"), DropScratchSchema("sonia_verify_x", tables),
             SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable),
             SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable),

@@ -124,7 +124,8 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     /// The SHA-256 the database computes now on each stored artifact's bytes, one statement per artifact on one connection:
     /// an artifact the database cannot hash (over PostgreSQL's 1 GB value limit, say) gets its error, the others their digest.
     /// </summary>
-    public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId, CancellationToken cancellationToken = default)
+    public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId,
+        CancellationToken cancellationToken = default)
     {
         var digests = new Dictionary<string, DatabaseDigest>(StringComparer.Ordinal);
         var artifacts = await ArtifactsAsync(backupId, cancellationToken);

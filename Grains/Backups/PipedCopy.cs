@@ -13,7 +13,9 @@ public static class PipedCopy
     public const int BufferBytes = 64 * 1024;
     public const int Buffers = 64;
 
-    /// <summary>Copies <paramref name="source"/> to its end into <paramref name="destination"/>; a failure on either side ends both.</summary>
+    /// <summary>
+    /// Copies <paramref name="source"/> to its end into <paramref name="destination"/>; a failure on either side ends both.
+    /// </summary>
     public static async Task CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(Buffers)

@@ -149,7 +149,8 @@ public static class LoadCommand
         var loadBefore = LoadAverage();
         var cpu = new CpuProbe(target.Processes);
         var postgres = new PostgresProbe(target.PostgresConnectionString);
-        var load = await new ActionLoad(options.Clients, warmup, options.Duration, newClient, options.Pace).RunAsync([cpu, postgres], cancellationToken);
+        var load = await new ActionLoad(options.Clients, warmup, options.Duration, newClient, options.Pace)
+            .RunAsync([cpu, postgres], cancellationToken);
         return new LoadPhase(name, load, cpu.Result, postgres.Result, $"{loadBefore} before, {LoadAverage()} after");
     }
 
