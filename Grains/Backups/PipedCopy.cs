@@ -23,7 +23,9 @@ public static class PipedCopy
             SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait,
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reading = ReadAsync(source, channel.Writer, stop.Token);
+        // The source's reads get the caller's token only: stopping early (below) lets a read in progress finish, so the
+        // source stays whole and a caller may read on from where it stopped (a test restore that failed still hashes all).
+        var reading = ReadAsync(source, channel.Writer, cancellationToken, stop.Token);
         try
         {
             await foreach (var (buffer, count) in channel.Reader.ReadAllAsync(stop.Token))
@@ -49,7 +51,8 @@ public static class PipedCopy
         await reading;
     }
 
-    private static async Task ReadAsync(Stream source, ChannelWriter<(byte[], int)> writer, CancellationToken cancellationToken)
+    private static async Task ReadAsync(Stream source, ChannelWriter<(byte[], int)> writer, CancellationToken readToken,
+        CancellationToken stopToken)
     {
         // Off the caller's path: the first read must not run synchronously before the writer loop starts.
         await Task.Yield();
@@ -61,10 +64,10 @@ public static class PipedCopy
                 int read;
                 try
                 {
-                    read = await source.ReadAsync(buffer.AsMemory(0, BufferBytes), cancellationToken);
+                    read = await source.ReadAsync(buffer.AsMemory(0, BufferBytes), readToken);
                     if (read > 0)
                     {
-                        await writer.WriteAsync((buffer, read), cancellationToken);
+                        await writer.WriteAsync((buffer, read), stopToken);
                     }
                 }
                 catch
