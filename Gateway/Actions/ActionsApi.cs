@@ -36,7 +36,7 @@ public static partial class ActionsApi
         group.MapPost("/", SubmitAsync).WithName("SubmitAction");
         group.MapGet("/", ListAsync).WithName("ListActions").WithQuery(StatusQuery, SessionQuery, LastNQuery);
         group.MapGet("/{actionId}", GetAsync).WithName("GetAction").WithQuery(WaitQuery);
-        // A client key decides only what the assistant proposed in its own sessions (see RefuseDecisionAsync).
+        // A client key decides only what the assistant proposed in its own sessions (ActionVisibility.DecisionAccessAsync).
         group.MapPost("/{actionId}/approve", ApproveAsync).WithName("ApproveAction");
         group.MapPost("/{actionId}/deny", DenyAsync).WithName("DenyAction");
         return group;
@@ -189,25 +189,17 @@ public static partial class ActionsApi
     }
 
     /// <summary>
-    /// Operators decide any action. A client key decides only what the assistant proposed in its own sessions
-    /// (<c>submitted_by</c> = <c>assistant:&lt;key&gt;</c>), as over the socket: four-eyes holds, the proposer being the
-    /// assistant. An action the key submitted itself is a 403 (it sees that one, but approving it needs an operator);
-    /// any other is not found to it, as for reading, so neither its existence nor its state leaks.
+    /// The refusal of a decision the key may not make (<see cref="ActionVisibility.DecisionAccessAsync"/>); null: allowed.
     /// </summary>
-    private static async Task<ProblemHttpResult?> RefuseDecisionAsync(string actionId, HttpContext context, IClusterClient cluster)
-    {
-        if (SoniaRoles.Holds(context.User, SoniaRoles.Operator))
+    private static async Task<ProblemHttpResult?> RefuseDecisionAsync(string actionId, HttpContext context, IClusterClient cluster) =>
+        await ActionVisibility.DecisionAccessAsync(cluster.GetGrain<IActionGrain>(actionId),
+                SoniaRoles.Holds(context.User, SoniaRoles.Operator), context.User.Identity?.Name) switch
         {
-            return null;
-        }
-
-        var key = context.User.Identity?.Name;
-        var submittedBy = (await cluster.GetGrain<IActionGrain>(actionId).GetAsync())?.SubmittedBy;
-        return AssistantActors.IsFor(submittedBy, key) ? null
-            : submittedBy is not null && submittedBy == key ? Problem(StatusCodes.Status403Forbidden, "Forbidden",
-                "A client key decides only what the assistant proposed in its own sessions; its own actions need an operator.")
-            : NotFound(actionId);
-    }
+            DecisionAccess.Allowed => null,
+            DecisionAccess.OwnSubmission => Problem(StatusCodes.Status403Forbidden, "Forbidden",
+                "A client key decides only what the assistant proposed in its own sessions; its own actions need an operator."),
+            _ => NotFound(actionId),
+        };
 
     private static Task<SubmitResult> NewActionAsync(IClusterClient cluster, ActionSubmission submission, CancellationToken cancellationToken)
     {

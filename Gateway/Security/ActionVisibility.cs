@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sonia.Gateway.Actions;
+using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
 
 namespace Sonia.Gateway.Security;
@@ -18,6 +19,26 @@ public sealed class ActionVisibility(SecurityMode mode) : IEndpointFilter
     /// <summary>For an action listing: the key whose actions alone a client sees, or null for operators.</summary>
     public static string? OwnerFilter(HttpContext context) =>
         SoniaRoles.Holds(context.User, SoniaRoles.Operator) ? null : context.User.Identity?.Name ?? string.Empty;
+
+    /// <summary>
+    /// Whether <paramref name="key"/> may approve or deny an action, asked before deciding (over REST and over the socket).
+    /// Operators decide any action. A client key decides only what the assistant proposed in its own sessions
+    /// (<c>submitted_by</c> = <c>assistant:&lt;key&gt;</c>): four-eyes holds, the proposer being the assistant. An action the
+    /// key submitted itself is <see cref="DecisionAccess.OwnSubmission"/>; any other (or none) is
+    /// <see cref="DecisionAccess.NotFound"/>, so neither its existence nor its state leaks.
+    /// </summary>
+    public static async Task<DecisionAccess> DecisionAccessAsync(IActionGrain action, bool operatorKey, string? key)
+    {
+        if (operatorKey)
+        {
+            return DecisionAccess.Allowed;
+        }
+
+        var submittedBy = (await action.GetAsync())?.SubmittedBy;
+        return AssistantActors.IsFor(submittedBy, key) ? DecisionAccess.Allowed
+            : submittedBy is not null && submittedBy == key ? DecisionAccess.OwnSubmission
+            : DecisionAccess.NotFound;
+    }
 
     /// <summary>Four-eyes is off in open local mode, where every request is the same person.</summary>
     public static bool FourEyes(HttpContext context) => !context.RequestServices.GetRequiredService<SecurityMode>().Open;
@@ -58,4 +79,15 @@ public sealed class ActionVisibility(SecurityMode mode) : IEndpointFilter
 
     /// <summary>Without the hash that approving needs, when the action awaits confirmation.</summary>
     private static ActionResponse Conceal(ActionResponse action) => action.RequiresConfirmation ? action with { ArgsHash = null } : action;
+}
+
+/// <summary>What <see cref="ActionVisibility.DecisionAccessAsync"/> found.</summary>
+public enum DecisionAccess
+{
+    Allowed,
+
+    /// <summary>The key submitted the action itself: it sees it, but deciding it needs another key (four-eyes).</summary>
+    OwnSubmission,
+
+    NotFound,
 }

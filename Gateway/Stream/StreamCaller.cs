@@ -7,9 +7,4 @@ public sealed record StreamCaller(string Name, string Role, bool ByFrame)
 {
     /// <summary>Operators and admins may watch any session; a client only the ones it opened.</summary>
     public bool SeesEverySession => SoniaRoles.Rank(Role) >= SoniaRoles.Rank(SoniaRoles.Operator);
-
-    /// <summary>The <c>submitted_by</c> of actions the assistant proposed in this caller's sessions.</summary>
-    public string AssistantName => AssistantPrefix + Name;
-
-    public const string AssistantPrefix = "assistant:";
 }

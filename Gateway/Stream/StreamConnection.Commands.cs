@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Sonia.Gateway.Security;
 using Sonia.Grains.Interfaces.Actions;
 using Sonia.Grains.Interfaces.Sessions;
 using Sonia.Hosting.Correlation;
@@ -120,7 +121,9 @@ public sealed partial class StreamConnection
             CorrelationId.Set(correlationId);
             try
             {
-                if (!_caller.SeesEverySession && (await action.GetAsync())?.SubmittedBy != _caller.AssistantName)
+                // Over the socket a client's own submission is not found either: the socket only ever shows it its
+                // assistant's proposals.
+                if (await ActionVisibility.DecisionAccessAsync(action, _caller.SeesEverySession, _caller.Name) != DecisionAccess.Allowed)
                 {
                     Refuse(correlationId, Refusal(frame.ActionId!, new CommandResult(CommandOutcome.NotFound, null, null)));
                     return;

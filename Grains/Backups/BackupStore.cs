@@ -121,14 +121,14 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     }
 
     /// <summary>
-    /// The SHA-256 the database computes now on each stored artifact's bytes, one statement per artifact on one connection:
-    /// an artifact the database cannot hash (over PostgreSQL's 1 GB value limit, say) gets its error, the others their digest.
+    /// The SHA-256 the database computes now on the bytes of each of <paramref name="artifacts"/> (the backup's stored rows,
+    /// <see cref="ArtifactsAsync"/>), one statement per artifact on one connection: an artifact the database cannot hash
+    /// (over PostgreSQL's 1 GB value limit, say) gets its error, the others their digest.
     /// </summary>
-    public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId,
+    public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId, IReadOnlyList<BackupArtifact> artifacts,
         CancellationToken cancellationToken = default)
     {
         var digests = new Dictionary<string, DatabaseDigest>(StringComparer.Ordinal);
-        var artifacts = await ArtifactsAsync(backupId, cancellationToken);
         await using var connection = database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         foreach (var artifact in artifacts)

@@ -51,7 +51,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
 
         // Three things at once, each on a connection of its own: the database's digests, and the test restores of the two
         // restored tables (each reading its artifact once, for its application digest and its load); the rest read meanwhile.
-        var digests = DigestsAsync(backupId, profile, cancellationToken);
+        // The stored artifact rows (view.Artifacts), whatever the manifest lists: a row it does not list is reported below.
+        var digests = DigestsAsync(backupId, view.Artifacts, profile, cancellationToken);
         var done = 0;
         // The phase the next report names: the test restores report from their own tasks, so they read the current one.
         var phase = "hashing and test-restoring";
@@ -122,11 +123,11 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
     }
 
-    private async Task<Dictionary<string, DatabaseDigest>> DigestsAsync(string backupId, BackupProfile? profile,
-        CancellationToken cancellationToken)
+    private async Task<Dictionary<string, DatabaseDigest>> DigestsAsync(string backupId, IReadOnlyList<BackupArtifact> stored,
+        BackupProfile? profile, CancellationToken cancellationToken)
     {
         var started = profile.Start();
-        var digests = await store.DatabaseDigestsAsync(backupId, cancellationToken);
+        var digests = await store.DatabaseDigestsAsync(backupId, stored, cancellationToken);
         profile.Stop(BackupProfile.DatabaseHash, started);
         return digests;
     }

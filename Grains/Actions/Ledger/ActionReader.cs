@@ -1,6 +1,7 @@
 using Sonia.Grains.Storage;
 using System.Data.Common;
 using Sonia.Grains.Interfaces.Actions;
+using Sonia.Grains.Interfaces.Sessions;
 using Sonia.Hosting.Database;
 
 namespace Sonia.Grains.Actions.Ledger;
@@ -24,7 +25,7 @@ public sealed class ActionReader(DatabaseOptions database)
         await QueryAsync(_sql.ListActions, r => rows.Add(Read(r)), cancellationToken, ("status", query.Status), ("session_id", query.SessionId), ("limit", query.LastN),
             ("submitted_by", query.SubmittedBy),
             // What the assistant proposed in the key's own sessions is the key's too (AssistantActors).
-            ("assistant_by", query.SubmittedBy is null ? null : Sonia.Grains.Interfaces.Sessions.AssistantActors.For(query.SubmittedBy)));
+            ("assistant_by", query.SubmittedBy is null ? null : AssistantActors.For(query.SubmittedBy)));
         return rows;
     }
 

@@ -74,8 +74,7 @@ public sealed class BackupChunkTests(SoniaClusterFixture fixture)
         var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
         // What a Sonia before migration 0010 stored: each artifact's content in its own row, no chunk.
         await TestSql.ScalarAsync(fixture.Database,
-            "UPDATE sonia.backup_artifacts a SET content = COALESCE((SELECT string_agg(k.content, ''::bytea ORDER BY k.seq) " +
-            "FROM sonia.backup_chunks k WHERE k.backup_id = a.backup_id AND k.name = a.name), ''::bytea) WHERE a.backup_id = @id",
+            $"UPDATE sonia.backup_artifacts a SET content = {BackupsClient.StoredContent} WHERE a.backup_id = @id",
             ("id", id));
         await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.backup_chunks WHERE backup_id = @id", ("id", id));
 

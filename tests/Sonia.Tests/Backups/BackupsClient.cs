@@ -41,9 +41,13 @@ public sealed class BackupsClient(HttpClient http)
     /// </summary>
     public static async Task<byte[]?> ContentAsync(DatabaseOptions database, string backupId, string name) =>
         (byte[]?)await TestSql.ScalarAsync(database,
-            "SELECT COALESCE(a.content, (SELECT string_agg(k.content, ''::bytea ORDER BY k.seq) FROM sonia.backup_chunks k " +
-            "WHERE k.backup_id = a.backup_id AND k.name = a.name), ''::bytea) " +
-            "FROM sonia.backup_artifacts a WHERE a.backup_id = @id AND a.name = @name", ("id", backupId), ("name", name));
+            $"SELECT {StoredContent} FROM sonia.backup_artifacts a WHERE a.backup_id = @id AND a.name = @name",
+            ("id", backupId), ("name", name));
+
+    /// <summary>The SQL of the stored bytes of the artifact row <c>a</c>: its own content, or its chunks concatenated in order.</summary>
+    public const string StoredContent =
+        "COALESCE(a.content, (SELECT string_agg(k.content, ''::bytea ORDER BY k.seq) FROM sonia.backup_chunks k " +
+        "WHERE k.backup_id = a.backup_id AND k.name = a.name), ''::bytea)";
 
     /// <summary>The stored lines of one artifact, straight from the database.</summary>
     public static async Task<string[]> LinesAsync(DatabaseOptions database, string backupId, string name)

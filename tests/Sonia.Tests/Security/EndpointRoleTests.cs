@@ -44,7 +44,7 @@ public sealed class EndpointRoleTests(SoniaClusterFixture fixture)
             ["POST /v1/sessions/{sessionId}/turns"] = SoniaRoles.Client,
             ["POST /v1/actions/"] = SoniaRoles.Client,
             ["GET /v1/actions/{actionId}"] = SoniaRoles.Client,
-            // A client decides only its assistant's proposals (ActionsApi.RefuseDecisionAsync); others are a 404 to it.
+            // A client decides only its assistant's proposals (ActionVisibility.DecisionAccessAsync); others are a 404 to it.
             ["POST /v1/actions/{actionId}/approve"] = SoniaRoles.Client,
             ["POST /v1/actions/{actionId}/deny"] = SoniaRoles.Client,
             ["GET /v1/breakers/"] = SoniaRoles.Operator,
