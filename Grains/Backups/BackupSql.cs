@@ -208,12 +208,15 @@ public sealed class PostgreSqlBackupSql : BackupSql
         "SELECT manifest, manifest_sha256, encode(sha256(manifest), 'hex') FROM sonia.backups WHERE backup_id = @backup_id";
 
     // The chunks are concatenated in the order of the sorted subquery (an index scan of the primary key): PostgreSQL 15
-    // sorts the rows of an aggregate's own ORDER BY even when they come sorted, which costs more than the hash. One value
-    // is at most 1 GB, so an artifact over 1 GB cannot be hashed here (the verification says so).
+    // sorts the rows of an aggregate's own ORDER BY even when they come sorted, which costs more than the hash. The
+    // aggregate is a lateral join, not a scalar subquery: a scalar subquery's result is copied whole once more (360 MB of
+    // actions: 4.7 s against 3.0 s). One value is at most 1 GB, so an artifact over 1 GB cannot be hashed here (the
+    // verification says so).
     public override string SelectDatabaseDigest =>
-        "SELECT encode(sha256(COALESCE(a.content, (SELECT string_agg(c.content, ''::bytea) FROM (SELECT k.content " +
-        "FROM sonia.backup_chunks k WHERE k.backup_id = a.backup_id AND k.name = a.name ORDER BY k.seq) c), ''::bytea)), 'hex') " +
-        "FROM sonia.backup_artifacts a WHERE a.backup_id = @backup_id AND a.name = @name";
+        "SELECT encode(sha256(COALESCE(a.content, c.content, ''::bytea)), 'hex') FROM sonia.backup_artifacts a " +
+        "LEFT JOIN LATERAL (SELECT string_agg(k.content, ''::bytea) AS content FROM (SELECT k.content FROM sonia.backup_chunks k " +
+        "WHERE k.backup_id = a.backup_id AND k.name = a.name ORDER BY k.seq) k) c ON true " +
+        "WHERE a.backup_id = @backup_id AND a.name = @name";
 
     public override string SelectExpired =>
         "SELECT backup_id FROM sonia.backups WHERE status <> 'running' ORDER BY created_at DESC, backup_id DESC OFFSET @keep";

@@ -64,7 +64,7 @@ public static class PipedCopy
                 int read;
                 try
                 {
-                    read = await source.ReadAsync(buffer.AsMemory(0, BufferBytes), readToken);
+                    read = await FillAsync(source, buffer, readToken);
                     if (read > 0)
                     {
                         await writer.WriteAsync((buffer, read), stopToken);
@@ -90,5 +90,27 @@ public static class PipedCopy
             writer.Complete(ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads until <paramref name="buffer"/> is full or the source ends; the count read (0: the end). A COPY out returns one
+    /// row per read (a few hundred bytes) and a chunked artifact one chunk: handing each on alone cost a thread switch per
+    /// row. The reads after the first mostly complete at once from the connection's buffer.
+    /// </summary>
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < BufferBytes)
+        {
+            var read = await source.ReadAsync(buffer.AsMemory(filled, BufferBytes - filled), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
     }
 }

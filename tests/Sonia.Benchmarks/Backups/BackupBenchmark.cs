@@ -22,7 +22,8 @@ public sealed record BackupBenchmarkResult(
     IReadOnlyList<(string Phase, TimeSpan Elapsed)> VerifyPhases,
     BackupVerification Verification,
     IReadOnlyList<BackupArtifact> Artifacts,
-    IReadOnlyDictionary<string, string> CanonicalCopyDigests)
+    IReadOnlyDictionary<string, string> CanonicalCopyDigests,
+    IReadOnlyList<(string Phase, CpuWindow? Cpu)> Cores)
 {
     public TimeSpan Baseline => (CopyBefore + CopyAfter) / 2;
 
@@ -54,27 +55,28 @@ public static class BackupBenchmark
         log($"seeded {rows:N0} dead letters and {rows:N0} actions in {seeding.Elapsed.TotalSeconds:F1} s");
 
         var tables = new[] { BackupTables.DeadLetterTable, BackupTables.ActionTable };
-        var copyBefore = await CopyAsync(database, tables.Select(t => t.Select()));
+        var cores = new List<(string, CpuWindow?)>();
+        var (copyBefore, _, copyBeforeCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, tables.Select(t => t.Select())));
+        cores.Add(("baseline (before)", copyBeforeCpu));
         log($"baseline COPY | sha256sum (before): {copyBefore.Elapsed.TotalSeconds:F2} s");
 
         var writer = new BackupWriter(database, Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ServiceId = "bench" }),
             new ConfigArtifacts(new ConfigurationBuilder().Build(), new BackupOptions()), TimeProvider.System, timeout);
         var backupId = BackupIds.New();
         var backupProfile = new BackupProfile();
-        var backup = Stopwatch.StartNew();
-        var artifacts = await writer.WriteAsync(new BackupRequest(backupId, "bench", "bench", null, DateTimeOffset.UtcNow), null,
-            CancellationToken.None, backupProfile);
-        backup.Stop();
-        log($"backup: {backup.Elapsed.TotalSeconds:F2} s");
+        var (artifacts, backup, backupCpu) = await CpuWindow.MeasureAsync(() => writer.WriteAsync(
+            new BackupRequest(backupId, "bench", "bench", null, DateTimeOffset.UtcNow), null, CancellationToken.None, backupProfile));
+        cores.Add(("backup", backupCpu));
+        log($"backup: {backup.TotalSeconds:F2} s");
 
         var verifyProfile = new BackupProfile();
-        var verify = Stopwatch.StartNew();
-        var verification = await new BackupVerifier(new BackupStore(database, timeout), TimeProvider.System)
-            .VerifyAsync(backupId, CancellationToken.None, verifyProfile);
-        verify.Stop();
-        log($"verify: {verify.Elapsed.TotalSeconds:F2} s, passed: {verification!.Passed}");
+        var (verification, verify, verifyCpu) = await CpuWindow.MeasureAsync(() => new BackupVerifier(
+            new BackupStore(database, timeout), TimeProvider.System).VerifyAsync(backupId, CancellationToken.None, verifyProfile));
+        cores.Add(("verify", verifyCpu));
+        log($"verify: {verify.TotalSeconds:F2} s, passed: {verification!.Passed}");
 
-        var copyAfter = await CopyAsync(database, tables.Select(t => t.Select()));
+        var (copyAfter, _, copyAfterCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, tables.Select(t => t.Select())));
+        cores.Add(("baseline (after)", copyAfterCpu));
         log($"baseline COPY | sha256sum (after): {copyAfter.Elapsed.TotalSeconds:F2} s");
 
         // Not timed: the database's own canonical COPY of each table, whose digest must be the artifact's.
@@ -84,8 +86,8 @@ public static class BackupBenchmark
             canonical[table.Artifact] = (await CopyAsync(database, [PostgreSqlBackupSql.CanonicalSelect(table)])).Digests[0];
         }
 
-        return new BackupBenchmarkResult(rows, seeding.Elapsed, copyBefore.Elapsed, copyAfter.Elapsed, backup.Elapsed, verify.Elapsed,
-            backupProfile.Phases, verifyProfile.Phases, verification, artifacts, canonical);
+        return new BackupBenchmarkResult(rows, seeding.Elapsed, copyBefore.Elapsed, copyAfter.Elapsed, backup, verify,
+            backupProfile.Phases, verifyProfile.Phases, verification, artifacts, canonical, cores);
     }
 
     /// <summary>Each query through <c>psql -c "COPY (…) TO STDOUT" | sha256sum</c>, one after the other; their digests.</summary>

@@ -46,6 +46,12 @@ public static class BackupCommand
         Console.WriteLine($"| {r.Rows:N0} | {S(r.Backup)} | {S(r.Verify)} | {S(r.Backup + r.Verify)} | " +
             $"{S(r.CopyBefore)}, {S(r.CopyAfter)} | **{r.Ratio:F2}x** |");
         Console.WriteLine();
+        Console.WriteLine("cores in use (PostgreSQL, psql and sha256sum are the machine's share beyond this process):");
+        foreach (var (phase, cpu) in r.Cores)
+        {
+            Console.WriteLine($"  {phase}: {cpu?.ToString() ?? "unknown (no /proc/stat)"}");
+        }
+
         Console.WriteLine("backup phases:");
         foreach (var (phase, elapsed) in r.BackupPhases)
         {

@@ -67,7 +67,7 @@ public sealed class CpuProbe(SoniaProcesses? sonia) : IWindowProbe
             }
         }
 
-        return new Snapshot(Stopwatch.GetTimestamp(), MachineBusyTicks(), processes);
+        return new Snapshot(Stopwatch.GetTimestamp(), Backups.CpuWindow.MachineBusyTicks(), processes);
     }
 
     private static IEnumerable<int> ChildrenOf(int parent)
@@ -99,20 +99,6 @@ public sealed class CpuProbe(SoniaProcesses? sonia) : IWindowProbe
         var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         return (int.Parse(fields[1], CultureInfo.InvariantCulture),
             long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Busy ticks of the whole machine (all but idle and iowait), from the first line of /proc/stat.</summary>
-    private static long? MachineBusyTicks()
-    {
-        if (!File.Exists("/proc/stat"))
-        {
-            return null;
-        }
-
-        // cpu  user nice system idle iowait irq softirq steal ...
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-        return fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
     }
 
     private sealed record Snapshot(long Timestamp, long? MachineBusy, Dictionary<int, (string Part, long Ticks)> Processes);

@@ -29,5 +29,8 @@ public sealed class BackupBenchmarkSmokeTests
         Assert.Contains(result.BackupPhases, p => p.Phase == Sonia.Grains.Backups.BackupProfile.SnapshotRead);
         Assert.Contains(result.VerifyPhases, p => p.Phase == Sonia.Grains.Backups.BackupProfile.RestoreLoad);
         Assert.Contains(result.VerifyPhases, p => p.Phase == Sonia.Grains.Backups.BackupProfile.DatabaseHash);
+        // Linux: every timed phase says how many cores were busy, and this process's share is part of the machine's.
+        Assert.Equal(["baseline (before)", "backup", "verify", "baseline (after)"], result.Cores.Select(c => c.Phase));
+        Assert.All(result.Cores, c => Assert.True(c.Cpu is { MachineCores: >= 0, ProcessCores: >= 0 }, c.Phase));
     }
 }

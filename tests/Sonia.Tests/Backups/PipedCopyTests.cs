@@ -19,6 +19,20 @@ public sealed class PipedCopyTests
     }
 
     [Fact]
+    public async Task SmallReads_ReachTheDestinationAsFullBuffers()
+    {
+        // A COPY out returns one row per read: the copy gathers them, so the destination (and the thread hand-over before
+        // it) sees whole buffers, not a write per row.
+        var data = Data((PipedCopy.BufferBytes * 5) + 1000);
+        var destination = new RecordingStream();
+
+        await PipedCopy.CopyAsync(new CountingStream(new MemoryStream(data), maxRead: 300), destination, CancellationToken.None);
+
+        Assert.Equal(data, destination.Written.ToArray());
+        Assert.Equal([.. Enumerable.Repeat(PipedCopy.BufferBytes, 5), 1000], destination.Writes);
+    }
+
+    [Fact]
     public async Task Copy_OfAnEmptySource_WritesNothing()
     {
         using var destination = new MemoryStream();
@@ -57,8 +71,8 @@ public sealed class PipedCopyTests
         Assert.Equal("the source failed", error.Message);
     }
 
-    /// <summary>Counts what was read from <paramref name="inner"/>.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
+    /// <summary>Counts what was read from <paramref name="inner"/>, at most <paramref name="maxRead"/> bytes a read.</summary>
+    private sealed class CountingStream(Stream inner, int maxRead = int.MaxValue) : Stream
     {
         public long Consumed { get; private set; }
 
@@ -81,7 +95,7 @@ public sealed class PipedCopyTests
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
+            var read = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, maxRead)], cancellationToken);
             Consumed += read;
             return read;
         }
@@ -95,6 +109,43 @@ public sealed class PipedCopyTests
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>A destination that keeps what it was given and the size of each write.</summary>
+    private sealed class RecordingStream : Stream
+    {
+        public MemoryStream Written { get; } = new();
+
+        public List<int> Writes { get; } = [];
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Written.Length;
+
+        public override long Position { get => Written.Length; set => throw new NotSupportedException(); }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes.Add(buffer.Length);
+            Written.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Accepts <paramref name="accept"/> bytes as a destination, then fails; as a source, fails at once.</summary>
