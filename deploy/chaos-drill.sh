@@ -34,7 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 if [[ "${1:-}" == "--pg-ctl" ]]; then
   shift
   [[ -n "${PG_BIN:-}" ]] || die "--pg-ctl needs PG_BIN"
-  pg_as_owner "$PG_BIN/pg_ctl" "$@"
+  pg_ctl_as_owner "$@"
   exit
 fi
 

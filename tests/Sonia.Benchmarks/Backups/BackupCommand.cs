@@ -31,6 +31,9 @@ public static class BackupCommand
 
         Console.WriteLine($"load average at start: {LoadAverage()}");
         var postgres = await PostgresServer.GetAsync();
+        Console.WriteLine(postgres.DataDirectory is null
+            ? "PostgreSQL: the server SONIA_TEST_POSTGRES names, with its own settings"
+            : $"PostgreSQL: a throwaway server, started as deploy/up.sh starts one (GLIBC_TUNABLES={PostgresServer.ServerTunables})");
         var database = await postgres.CreateDatabaseAsync("backup_bench");
         var result = await BackupBenchmark.RunAsync(database, rows, Console.WriteLine);
         Console.WriteLine($"load average at end: {LoadAverage()}");

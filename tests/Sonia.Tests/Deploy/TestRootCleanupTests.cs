@@ -27,6 +27,8 @@ public sealed class TestRootCleanupTests : IDisposable
         var server = await PostgresServer.StartLocalAsync(_root);
         var postmaster = PostgresServer.RunningPostmaster(server.DataDirectory!);
         Assert.NotNull(postmaster);
+        // The suite's servers start as deploy/up.sh's do, with malloc on transparent huge pages (the backup benchmark's too).
+        Assert.Contains("glibc.malloc.hugetlb=1", UpDownScriptTests.PostmasterTunables(server.DataDirectory!));
 
         var (code, output) = await CleanupAsync();
 

@@ -59,10 +59,29 @@ public sealed partial class PostgresServer
     /// <summary>Starts again a server that <see cref="StopImmediatelyAsync"/> stopped, on the same port.</summary>
     public async Task RestartAsync()
     {
-        await Check(Shell.RunAsPostgresAsync(
-            Path.Combine(Local().Bin, "pg_ctl"), "-D", Local().Dir, "-l", Path.Combine(Local().Dir, "server.log"), "-w", "-t", "60", "-o", _serverOptions!, "start"));
+        await Check(StartServerAsync(Local().Bin, Local().Dir, _serverOptions!));
         IsStopped = false;
     }
+
+    /// <summary>
+    /// The GLIBC_TUNABLES a server starts with, as deploy/lib/common.sh's <c>pg_server_tunables</c> gives them to
+    /// <c>deploy/up.sh</c>'s: malloc backs large allocations with transparent huge pages (a backup's verification builds each
+    /// artifact whole in a backend for <c>sha256()</c>). The caller's own tunables are kept, and
+    /// <c>SONIA_PG_MALLOC_HUGETLB=0</c> leaves the huge pages out, as it does for the scripts.
+    /// </summary>
+    internal static string ServerTunables
+    {
+        get
+        {
+            var own = Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? string.Empty;
+            return Environment.GetEnvironmentVariable("SONIA_PG_MALLOC_HUGETLB") == "0" ? own
+                : (own.Length > 0 ? own + ":" : string.Empty) + "glibc.malloc.hugetlb=1";
+        }
+    }
+
+    private static Task<(int ExitCode, string Output)> StartServerAsync(string bin, string dir, string serverOptions) =>
+        Shell.RunAsPostgresAsync("env", $"GLIBC_TUNABLES={ServerTunables}", Path.Combine(bin, "pg_ctl"), "-D", dir,
+            "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start");
 
     private (string Bin, string Dir) Local() => BinDirectory is { } bin && DataDirectory is { } dir && _serverOptions is not null
         ? (bin, dir)
@@ -122,7 +141,7 @@ public sealed partial class PostgresServer
         await Check(Shell.RunAsPostgresAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"));
         var port = Shell.FreeTcpPort();
         var serverOptions = $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
-        await Check(Shell.RunAsPostgresAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"));
+        await Check(StartServerAsync(bin, dir, serverOptions));
 
         // The server outlives no test run: stop it and remove its folder when the test process exits. A crash or a kill
         // skips this; the next run in the same root, and deploy/test.sh's own cleanup, stop it then.
