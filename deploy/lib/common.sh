@@ -128,8 +128,8 @@ pg_as_owner() {
 # later; older ones ignore it): verifying a backup, a backend builds each
 # artifact whole for sha256(), and on a VM where a 4 KB page fault is dear
 # that cost 3x the hash itself (360 MB: 3.1 s, against 0.9 s with this; see
-# the README's "Backups"). SONIA_PG_MALLOC_HUGETLB=0 leaves it out; an
-# operator's own GLIBC_TUNABLES are kept.
+# the README's "Database and migrations"). SONIA_PG_MALLOC_HUGETLB=0 leaves
+# it out; an operator's own GLIBC_TUNABLES are kept.
 pg_server_tunables() {
   if [[ "${SONIA_PG_MALLOC_HUGETLB:-1}" == "0" ]]; then
     printf '%s' "${GLIBC_TUNABLES:-}"

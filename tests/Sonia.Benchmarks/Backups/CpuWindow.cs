@@ -10,8 +10,8 @@ namespace Sonia.Benchmarks.Backups;
 /// </summary>
 public sealed record CpuWindow(double MachineCores, double ProcessCores)
 {
-    // /proc/stat counts in USER_HZ ticks, 100 per second on every Linux .NET supports.
-    private const double TicksPerSecond = 100;
+    /// <summary>/proc counts CPU time in USER_HZ ticks, 100 per second on every Linux .NET supports.</summary>
+    public const double TicksPerSecond = 100;
 
     public static async Task<(T Result, TimeSpan Elapsed, CpuWindow? Cpu)> MeasureAsync<T>(Func<Task<T>> phase)
     {

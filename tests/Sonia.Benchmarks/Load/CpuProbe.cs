@@ -10,9 +10,6 @@ namespace Sonia.Benchmarks.Load;
 /// </summary>
 public sealed class CpuProbe(SoniaProcesses? sonia) : IWindowProbe
 {
-    // /proc reports CPU times in USER_HZ ticks, 100 per second on every Linux .NET supports.
-    private const double TicksPerSecond = 100;
-
     private Snapshot? _start;
 
     /// <summary>Set once the window ended; null when /proc is not there (not Linux).</summary>
@@ -33,7 +30,7 @@ public sealed class CpuProbe(SoniaProcesses? sonia) : IWindowProbe
         }
 
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
-        double Cores(long ticks) => ticks / TicksPerSecond / seconds;
+        double Cores(long ticks) => ticks / Backups.CpuWindow.TicksPerSecond / seconds;
 
         // Per process: ticks at the end minus ticks at the start (zero for a process born in the window).
         var parts = end.Processes
