@@ -196,10 +196,13 @@ public sealed partial class ActionLedger : IAsyncDisposable
                         // Positional: Npgsql then sends the statement as it is instead of parsing it on every commit.
                         var positional = PositionalSql.Of(statement.Sql);
                         command.CommandText = positional.Sql;
+                        // One delegate for the statement: a method group converted per parameter was 6% of the silo's
+                        // allocated bytes under load.
+                        Func<DbParameter> create = command.CreateParameter;
                         foreach (var name in positional.Names)
                         {
                             var value = statement.Parameters[name];
-                            SqlValues.Add(command.Parameters, command.CreateParameter, _database.Provider, string.Empty, value);
+                            SqlValues.Add(command.Parameters, create, _database.Provider, string.Empty, value);
                         }
                     }
                     else
