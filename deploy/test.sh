@@ -83,6 +83,10 @@ rm -rf "$RESULTS_DIR"
 mkdir -p "$RESULTS_DIR"
 SONIA_TEST_ROOT="$(test_root_create)" || broken "cannot create a root folder for the tests' servers"
 export SONIA_TEST_ROOT
+# The test host stops its PostgreSQL servers from its exit handlers, one after
+# the other; dotnet test gives it 100 ms to exit before killing it, which left
+# some to end_test_root (above). It may now take up to 30 s (a few suffice).
+export VSTEST_TESTHOST_SHUTDOWN_TIMEOUT="${VSTEST_TESTHOST_SHUTDOWN_TIMEOUT:-30000}"
 say "running tests (servers under $SONIA_TEST_ROOT)"
 test_rc=0
 dotnet test Sonia.sln -c Release --no-build \
