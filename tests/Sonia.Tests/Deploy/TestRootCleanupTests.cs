@@ -28,7 +28,7 @@ public sealed class TestRootCleanupTests : IDisposable
         var postmaster = PostgresServer.RunningPostmaster(server.DataDirectory!);
         Assert.NotNull(postmaster);
         // The suite's servers start as deploy/up.sh's do, with malloc on transparent huge pages (the backup benchmark's too).
-        Assert.Contains("glibc.malloc.hugetlb=1", UpDownScriptTests.PostmasterTunables(server.DataDirectory!));
+        Assert.Contains("glibc.malloc.hugetlb=1", PostgresServer.PostmasterTunables(server.DataDirectory!));
 
         var (code, output) = await CleanupAsync();
 

@@ -33,7 +33,7 @@ public sealed class UpDownScriptTests
             await Run(up);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
             // Its PostgreSQL runs with malloc on transparent huge pages (deploy/lib/common.sh, pg_server_tunables).
-            Assert.Contains("glibc.malloc.hugetlb=1", PostmasterTunables(Path.Combine(data, "postgres")));
+            Assert.Contains("glibc.malloc.hugetlb=1", PostgresServer.PostmasterTunables(Path.Combine(data, "postgres")));
             // Every process logs under <data>/logs, the gateway included (it used to log under its build output).
             Assert.True(File.Exists(Path.Combine(data, "logs", "gateway.jsonl")), "no gateway.jsonl under <data>/logs");
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "logs"), "silo-*.jsonl"));
@@ -72,14 +72,6 @@ public sealed class UpDownScriptTests
     {
         var (code, output) = await Shell.RunAsync("bash", command, ScriptTimeout, workingDirectory: Repo.Root);
         Assert.True(code == 0, $"{Path.GetFileName(command[0])} exited {code}:\n{output}");
-    }
-
-    /// <summary>GLIBC_TUNABLES in the environment of the postmaster serving <paramref name="dir"/>.</summary>
-    internal static string PostmasterTunables(string dir)
-    {
-        var pid = PostgresServer.RunningPostmaster(dir) ?? throw new InvalidOperationException($"no postmaster serves {dir}");
-        return File.ReadAllText($"/proc/{pid}/environ").Split('\0')
-            .FirstOrDefault(v => v.StartsWith("GLIBC_TUNABLES=", StringComparison.Ordinal)) ?? "(not set)";
     }
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -86,6 +86,14 @@ public sealed partial class PostgresServer
         }
     }
 
+    /// <summary>GLIBC_TUNABLES in the environment of the postmaster serving <paramref name="dir"/> (see <see cref="ServerTunables"/>).</summary>
+    internal static string PostmasterTunables(string dir)
+    {
+        var pid = RunningPostmaster(dir) ?? throw new InvalidOperationException($"no postmaster serves {dir}");
+        return File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+            .FirstOrDefault(v => v.StartsWith("GLIBC_TUNABLES=", StringComparison.Ordinal)) ?? "(not set)";
+    }
+
     private static async Task StopAbandonedOnceAsync(string root, string bin)
     {
         lock (SweptRoots)
