@@ -19,9 +19,6 @@ public abstract class BackupSql
         _ => throw new InvalidOperationException($"Unknown database provider {provider}."),
     };
 
-    /// <summary>The backup format this Sonia writes, verifies and restores from.</summary>
-    public const string Format = "sonia-backup/2";
-
     /// <summary>Run first in the snapshot and test-restore transactions (null: nothing to set).</summary>
     public virtual string? SessionSetup => null;
 

@@ -46,6 +46,9 @@ public static class BackupTables
         new("correlation_id", ColumnKind.Text), new("replay_of", ColumnKind.Text), new("dlq_id", ColumnKind.Text),
         new("created_at", ColumnKind.Time), new("updated_at", ColumnKind.Time), new("expires_at", ColumnKind.Time),
         new("next_attempt_at", ColumnKind.Time), new("lease_until", ColumnKind.Time), new("version", ColumnKind.Int),
+        // Since sonia-backup/3: who submitted the action, which decides which client key sees it (lease_owner, a running
+        // attempt's silo, is left out: a restored lease would name a silo that no longer holds it).
+        new("submitted_by", ColumnKind.Text),
     ];
 
     private static readonly BackupColumn[] DeadLetterColumns =
@@ -85,6 +88,29 @@ public static class BackupTables
 
     public static readonly BackupTable ActionTable = new(Actions, "sonia.actions", "action_id", ActionColumns, "action_id");
 
+    /// <summary>The actions artifact of <c>sonia-backup/2</c>, before it held <c>submitted_by</c>.</summary>
+    private static readonly BackupTable ActionTableV2 = ActionTable with { Columns = ActionColumns[..^1] };
+
+    /// <summary>The format this Sonia writes: canonical rows, the actions artifact with <c>submitted_by</c>.</summary>
+    public const string Format = "sonia-backup/3";
+
+    /// <summary>The format before <see cref="Format"/>, still test-restored and restored with its own columns.</summary>
+    public const string FormatV2 = "sonia-backup/2";
+
+    /// <summary>
+    /// The tables a backup of <paramref name="format"/> test-restores and restores (actions first: a dead letter's foreign
+    /// key needs its action), with that format's columns; null for a format this Sonia does not restore.
+    /// </summary>
+    public static RestoredTables? Restored(string? format) => format switch
+    {
+        Format => new RestoredTables(ActionTable, DeadLetterTable),
+        FormatV2 => new RestoredTables(ActionTableV2, DeadLetterTable),
+        _ => null,
+    };
+
+    /// <summary>The formats <see cref="Restored"/> knows, newest first.</summary>
+    public static IReadOnlyList<string> RestoredFormats { get; } = [Format, FormatV2];
+
     /// <summary>Every table of a backup, in the order they are read (all inside one snapshot transaction).</summary>
     /// <param name="storageTable">The Orleans grain storage table of the dialect; rows of @service_id only.</param>
     public static IReadOnlyList<BackupTable> All(string storageTable) =>
@@ -102,4 +128,12 @@ public static class BackupTables
     private static BackupTable GrainState(string artifact, string storageTable, string stateName) => new(
         artifact, storageTable, "grainidn0", GrainStateColumns, "grainidn0, grainidn1, grainidextensionstring",
         $"serviceid = @service_id AND graintypestring = '{stateName}'");
+}
+
+/// <summary>The two tables a backup's DLQ restore and test restore bring back, as one format wrote them.</summary>
+public sealed record RestoredTables(BackupTable Actions, BackupTable DeadLetters)
+{
+    public IReadOnlyList<BackupTable> All => [Actions, DeadLetters];
+
+    public bool Restores(string artifact) => artifact == Actions.Artifact || artifact == DeadLetters.Artifact;
 }

@@ -42,10 +42,11 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
 
         var (format, listed) = Listed(manifest, problems);
-        var restorable = view.Status == BackupStatuses.Succeeded && format == BackupWriter.Format;
-        if (view.Status == BackupStatuses.Succeeded && format is not null && format != BackupWriter.Format)
+        var tables = view.Status == BackupStatuses.Succeeded ? BackupTables.Restored(format) : null;
+        if (view.Status == BackupStatuses.Succeeded && format is not null && tables is null)
         {
-            problems.Add($"the backup is in format {format}; this Sonia test-restores and restores {BackupWriter.Format} only " +
+            problems.Add($"the backup is in format {format}; this Sonia test-restores and restores " +
+                $"{string.Join(" and ", BackupTables.RestoredFormats)} only " +
                 "(its digests are checked above, and its export still verifies offline with deploy/verify-backup.sh)");
         }
 
@@ -57,12 +58,10 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         // The phase the next report names: the test restores report from their own tasks, so they read the current one.
         var phase = "hashing and test-restoring";
         void Checked() => progress?.Invoke(phase, Interlocked.Increment(ref done), listed.Count);
-        progress?.Invoke(restorable ? "opening the test restore" : "hashing", 0, listed.Count);
-        var restores = restorable
-            ? ScratchRestore.Tables.Select(t => RestoreAsync(backupId, t, listed, profile, Checked, cancellationToken)).ToList()
-            : [];
+        progress?.Invoke(tables is null ? "hashing" : "opening the test restore", 0, listed.Count);
+        var restores = tables?.All.Select(t => RestoreAsync(backupId, t, listed, profile, Checked, cancellationToken)).ToList() ?? [];
         var checks = new List<ArtifactCheck>();
-        foreach (var artifact in listed.Where(a => !restorable || !ScratchRestore.Restores(a.Name)))
+        foreach (var artifact in listed.Where(a => tables?.Restores(a.Name) != true))
         {
             checks.Add(await CheckAsync(backupId, artifact, null, profile, cancellationToken));
             Checked();
@@ -71,7 +70,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         phase = "test restore: loading and reading back";
         progress?.Invoke(phase, done, listed.Count);
         TestRestoreResult? restore = null;
-        if (restorable)
+        if (tables is not null)
         {
             var parts = await Task.WhenAll(restores);
             checks.AddRange(parts.Select(p => p.Check).OfType<ArtifactCheck>());
@@ -191,7 +190,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
     }
 
     /// <summary>The manifest's format and the artifacts it lists; a manifest that cannot be read lists none, and says so.</summary>
-    private static (string? Format, List<BackupArtifact> Artifacts) Listed(byte[]? manifest, List<string> problems)
+    internal static (string? Format, List<BackupArtifact> Artifacts) Listed(byte[]? manifest, List<string> problems)
     {
         if (manifest is null)
         {

@@ -30,7 +30,7 @@ public sealed class BackupWriter(
     DatabaseOptions database, IOptions<ClusterOptions> cluster, ConfigArtifacts config, TimeProvider time, TimeSpan commandTimeout)
 {
     public const string ManifestName = "manifest.json";
-    public const string Format = BackupSql.Format;
+    public const string Format = BackupTables.Format;
 
     private readonly SqlRunner _sql = new(database) { CommandTimeoutSeconds = (int)commandTimeout.TotalSeconds };
     private readonly BackupSql _statements = BackupSql.For(database.Provider);

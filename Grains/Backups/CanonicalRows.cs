@@ -7,8 +7,8 @@ using Sonia.Grains.Storage;
 namespace Sonia.Grains.Backups;
 
 /// <summary>
-/// Rows in the canonical text of format <c>sonia-backup/2</c>: exactly what PostgreSQL's <c>COPY … TO STDOUT</c> (text format)
-/// prints for the canonical column expressions of <see cref="BackupTable.CanonicalSelect"/>. One line per row ended by
+/// Rows in the canonical text of formats <c>sonia-backup/2</c> and <c>/3</c>: exactly what PostgreSQL's
+/// <c>COPY … TO STDOUT</c> (text format) prints for the canonical column expressions of <see cref="BackupTable.CanonicalSelect"/>. One line per row ended by
 /// <c>\n</c>, columns in table order separated by a tab, NULL as <c>\N</c>; in a value, backslash, backspace, form feed,
 /// newline, carriage return, tab and vertical tab are written <c>\\ \b \f \n \r \t \v</c> and every other character as
 /// itself (UTF-8). Integers in decimal, booleans <c>t</c>/<c>f</c>, bytes as lower-case hex, times as PostgreSQL prints a

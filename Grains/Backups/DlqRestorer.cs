@@ -20,10 +20,15 @@ public sealed class DlqRestorer(BackupStore store)
 
     public async Task<DlqRestoreResult> RestoreAsync(string backupId, bool dryRun, CancellationToken cancellationToken = default)
     {
+        // The columns the backup's format wrote (the caller has verified it, which refuses a format not restored).
+        var (manifest, _, _) = await store.ManifestAsync(backupId, cancellationToken);
+        var format = BackupVerifier.Listed(manifest, []).Format;
+        var tables = BackupTables.Restored(format) ?? throw new InvalidOperationException(
+            $"backup {backupId} is in format {format ?? "(none)"}, which this Sonia does not restore");
         var referenced = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var line in store.LinesAsync(backupId, BackupTables.DeadLetters, cancellationToken))
+        await foreach (var line in store.LinesAsync(backupId, tables.DeadLetters.Artifact, cancellationToken))
         {
-            referenced.Add(CanonicalRows.Text(line, BackupTables.DeadLetterTable.Columns, "action_id")!);
+            referenced.Add(CanonicalRows.Text(line, tables.DeadLetters.Columns, "action_id")!);
         }
 
         var conflicts = new List<RestoreConflict>();
@@ -32,10 +37,9 @@ public sealed class DlqRestorer(BackupStore store)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Actions first: a dead letter's foreign key needs its action.
-        var actions = await TableAsync(connection, transaction, backupId, BackupTables.ActionTable,
-            line => referenced.Contains(CanonicalRows.Text(line, BackupTables.ActionTable.Columns, "action_id")!), conflicts,
-            cancellationToken);
-        var deadLetters = await TableAsync(connection, transaction, backupId, BackupTables.DeadLetterTable, _ => true, conflicts,
+        var actions = await TableAsync(connection, transaction, backupId, tables.Actions,
+            line => referenced.Contains(CanonicalRows.Text(line, tables.Actions.Columns, "action_id")!), conflicts, cancellationToken);
+        var deadLetters = await TableAsync(connection, transaction, backupId, tables.DeadLetters, _ => true, conflicts,
             cancellationToken);
         if (dryRun)
         {

@@ -15,8 +15,6 @@ namespace Sonia.Grains.Backups;
 /// </summary>
 public sealed class ScratchRestore(BackupStore store)
 {
-    public static IReadOnlyList<BackupTable> Tables { get; } = [BackupTables.ActionTable, BackupTables.DeadLetterTable];
-
     public static string SchemaFor(string backupId) => BackupIds.IsValid(backupId)
         ? "sonia_verify_" + backupId.ToLowerInvariant()
         : throw new ArgumentException($"'{backupId}' is not a backup id", nameof(backupId));
@@ -40,8 +38,6 @@ public sealed class ScratchRestore(BackupStore store)
             throw;
         }
     }
-
-    public static bool Restores(string artifact) => Tables.Any(t => t.Artifact == artifact);
 
     /// <summary>One table's test restore in its transaction; a load that fails records why and ends it, the rest still reads.</summary>
     public sealed class Session(BackupStore store, DbConnection connection, DbTransaction transaction, string schema, BackupTable table,

@@ -6,7 +6,7 @@ using Sonia.Tests.Infrastructure;
 namespace Sonia.Tests.Backups;
 
 /// <summary>
-/// Format <c>sonia-backup/2</c>: the rows the application writes (SQL Server, the grain-state artifacts, a restore's
+/// Formats <c>sonia-backup/2</c> and <c>/3</c>: the rows the application writes (SQL Server, the grain-state artifacts, a restore's
 /// comparison) are byte for byte what PostgreSQL's COPY of the canonical columns prints, for the awkward values too, and
 /// a line read back gives the values written.
 /// </summary>

@@ -1,5 +1,9 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sonia.Grains.Backups;
 using Sonia.Tests.DeadLetters;
 using Sonia.Tests.Infrastructure;
 
@@ -17,10 +21,14 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
         await seed.InsertAsync();
         try
         {
+            // Who submitted an action decides which client key sees it: the backup keeps it, and the restore brings it back.
+            await TestSql.ScalarAsync(fixture.Database, "UPDATE sonia.actions SET submitted_by = 'k-restore' WHERE action_id = @id",
+                ("id", ActionId(seed, 1)));
             var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
             var lost = seed.DlqId(1);
             var changed = seed.DlqId(2);
             var original = await RowAsync(lost);
+            var originalAction = await ActionRowAsync(ActionId(seed, 1));
             await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.dead_letters WHERE dlq_id = @id", ("id", lost));
             await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.actions WHERE action_id = @id", ("id", ActionId(seed, 1)));
             await TestSql.ScalarAsync(fixture.Database,
@@ -42,6 +50,8 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
             var conflict = Assert.Single(real.GetProperty("conflicts").EnumerateArray(), c => c.GetProperty("key").GetString() == changed);
             Assert.Contains("status", conflict.GetProperty("reason").GetString(), StringComparison.Ordinal);
             Assert.Equal(original, await RowAsync(lost));
+            Assert.Equal(originalAction, await ActionRowAsync(ActionId(seed, 1)));
+            Assert.Contains("k-restore", originalAction, StringComparison.Ordinal);
             Assert.Equal("newer", await TestSql.ScalarAsync(fixture.Database,
                 "SELECT resolved_by FROM sonia.dead_letters WHERE dlq_id = @id", ("id", changed)));
 
@@ -59,7 +69,71 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task RestoreDlq_FromABackupInTheFormerFormat_TestRestoresAndRestoresWithThatFormatsColumns()
+    {
+        var seed = new DeadLetterSeed(fixture.Database, "t.backup-former", 2, DateTimeOffset.UtcNow.AddHours(-1));
+        await seed.InsertAsync();
+        try
+        {
+            var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
+            await AsFormerFormatAsync(id);
+            var lost = seed.DlqId(1);
+            var original = await RowAsync(lost);
+            var originalAction = await ActionRowAsync(ActionId(seed, 1));
+
+            var (_, verification) = await _backups.GetAsync($"/v1/backups/{id}/verify");
+            Assert.True(verification.GetProperty("passed").GetBoolean(), verification.ToString());
+            var restored = verification.GetProperty("test_restore").GetProperty("tables").EnumerateArray()
+                .Single(t => t.GetProperty("table").GetString() == "actions");
+            Assert.True(restored.GetProperty("rows_restored").GetInt64() >= 2);
+
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.dead_letters WHERE dlq_id = @id", ("id", lost));
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.actions WHERE action_id = @id", ("id", ActionId(seed, 1)));
+            var real = await RestoreAsync(id, "?dry_run=false");
+
+            Assert.Equal(1, real.GetProperty("dead_letters").GetProperty("inserted").GetInt32());
+            Assert.Equal(1, real.GetProperty("actions").GetProperty("inserted").GetInt32());
+            Assert.Equal(original, await RowAsync(lost));
+            Assert.Equal(originalAction, await ActionRowAsync(ActionId(seed, 1)));
+        }
+        finally
+        {
+            await seed.DeleteAsync();
+        }
+    }
+
+    /// <summary>
+    /// Makes a backup what a Sonia writing <c>sonia-backup/2</c> stored: its actions artifact without the last column
+    /// (<c>submitted_by</c>), that artifact's size and digest in its row and in the manifest, and the manifest's own digest.
+    /// </summary>
+    private async Task AsFormerFormatAsync(string id)
+    {
+        var lines = await BackupsClient.LinesAsync(fixture.Database, id, BackupTables.Actions);
+        var content = Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l[..l.LastIndexOf('\t')] + "\n")));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(content));
+        (string, object) key = ("id", id);
+        await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.backup_chunks WHERE backup_id = @id AND name = 'actions.tsv'", key);
+        await TestSql.ScalarAsync(fixture.Database, "INSERT INTO sonia.backup_chunks (backup_id, name, seq, content) " +
+            "VALUES (@id, 'actions.tsv', 0, @content)", key, ("content", content));
+        await TestSql.ScalarAsync(fixture.Database, "UPDATE sonia.backup_artifacts SET bytes = @bytes, sha256 = @sha " +
+            "WHERE backup_id = @id AND name = 'actions.tsv'", key, ("bytes", (long)content.Length), ("sha", sha));
+        var manifest = JsonNode.Parse((byte[])(await TestSql.ScalarAsync(fixture.Database,
+            "SELECT manifest FROM sonia.backups WHERE backup_id = @id", key))!)!;
+        Assert.Equal(BackupTables.Format, (string?)manifest["format"]);
+        manifest["format"] = BackupTables.FormatV2;
+        var entry = manifest["artifacts"]!.AsArray().Single(a => (string?)a!["name"] == BackupTables.Actions)!;
+        entry["bytes"] = content.Length;
+        entry["sha256"] = sha;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest);
+        await TestSql.ScalarAsync(fixture.Database, "UPDATE sonia.backups SET manifest = @manifest, manifest_sha256 = @sha " +
+            "WHERE backup_id = @id", key, ("manifest", bytes), ("sha", Convert.ToHexStringLower(SHA256.HashData(bytes))));
+    }
+
     private static string ActionId(DeadLetterSeed seed, int g) => $"act_{seed.Prefix}{g:D20}";
+
+    private async Task<string> ActionRowAsync(string actionId) => (string)(await TestSql.ScalarAsync(fixture.Database,
+        "SELECT t::text FROM sonia.actions t WHERE action_id = @id", ("id", actionId)))!;
 
     private async Task<string?> RowAsync(string dlqId) => (string?)await TestSql.ScalarAsync(fixture.Database,
         "SELECT t::text FROM sonia.dead_letters t WHERE dlq_id = @id", ("id", dlqId));

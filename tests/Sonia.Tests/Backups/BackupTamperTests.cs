@@ -72,7 +72,7 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
         var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
         // What a Sonia of format sonia-backup/1 stored (its own, consistent manifest digest included).
         await FlipByteAsync("UPDATE sonia.backups SET manifest = convert_to(replace(convert_from(manifest, 'UTF8'), " +
-            "'\"sonia-backup/2\"', '\"sonia-backup/1\"'), 'UTF8') WHERE backup_id = @id", id);
+            "'\"sonia-backup/3\"', '\"sonia-backup/1\"'), 'UTF8') WHERE backup_id = @id", id);
         await FlipByteAsync("UPDATE sonia.backups SET manifest_sha256 = encode(sha256(manifest), 'hex') WHERE backup_id = @id", id);
 
         var (_, verification) = await _backups.GetAsync($"/v1/backups/{id}/verify");
@@ -82,8 +82,8 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
         Assert.True(verification.GetProperty("manifest").GetProperty("passed").GetBoolean());
         Assert.All(verification.GetProperty("artifacts").EnumerateArray(), a => Assert.True(a.GetProperty("passed").GetBoolean()));
         Assert.Contains(verification.GetProperty("problems").EnumerateArray(), p =>
-            p.GetString()!.StartsWith("the backup is in format sonia-backup/1; this Sonia test-restores and restores sonia-backup/2 only",
-                StringComparison.Ordinal));
+            p.GetString()!.StartsWith("the backup is in format sonia-backup/1; this Sonia test-restores and restores " +
+                "sonia-backup/3 and sonia-backup/2 only", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Conflict, refused);
         Assert.Contains("sonia-backup/1", problem.ToString(), StringComparison.Ordinal);
     }
