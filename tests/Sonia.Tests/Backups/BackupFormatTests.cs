@@ -80,6 +80,32 @@ public sealed class BackupFormatTests
         }
     }
 
+    /// <summary>
+    /// A migration that adds a column to a backed-up table fails this until the backup holds the column too (a new format)
+    /// or it is named here as left out, with the reason in the README's "Format".
+    /// </summary>
+    [Fact]
+    public async Task BackedUpTables_HoldEveryColumnOfTheirTable_ButThoseLeftOutOnPurpose()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("backup_columns");
+        var leftOut = new Dictionary<string, string[]>
+        {
+            // The silo running an attempt: a restored action has none running.
+            ["sonia.actions"] = ["lease_owner"],
+            // The journal's own row id: the script names are the schema version.
+            ["sonia.schema_versions"] = ["schemaversionsid"],
+        };
+        var soniaTables = BackupTables.All("public.orleansstorage").Where(t => t.Table.StartsWith("sonia.", StringComparison.Ordinal));
+        foreach (var table in soniaTables)
+        {
+            var columns = ((string)(await TestSql.ScalarAsync(database,
+                "SELECT string_agg(column_name::text, ',' ORDER BY ordinal_position) FROM information_schema.columns " +
+                "WHERE table_schema = 'sonia' AND table_name = @name", ("name", table.Unqualified)))!).Split(',');
+
+            Assert.Equal(columns.Except(leftOut.GetValueOrDefault(table.Table, [])), table.Columns.Select(c => c.Name));
+        }
+    }
+
     [Fact]
     public void Line_WithTheWrongNumberOfFields_IsRefused()
     {
