@@ -10,7 +10,8 @@ public sealed record class BackupArtifact(
 
 /// <summary>
 /// What runs on a backup now: its job (<see cref="Operation"/> <c>backup</c>), a verification, a DLQ restore or an export;
-/// its phase and how many artifacts it has handled of how many.
+/// its phase and how many artifacts it has handled of how many; a restore, how many rows of the artifact it is restoring
+/// it has read of how many (null for the other operations).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sonia.backup-progress")]
 public sealed record class BackupProgress(
@@ -19,7 +20,9 @@ public sealed record class BackupProgress(
     [property: Id(2)] int ArtifactsTotal,
     [property: Id(3)] int Attempt,
     [property: Id(4)] string Operation = BackupOperations.Backup,
-    [property: Id(5)] DateTimeOffset? StartedAt = null);
+    [property: Id(5)] DateTimeOffset? StartedAt = null,
+    [property: Id(6)] long? RowsDone = null,
+    [property: Id(7)] long? RowsTotal = null);
 
 /// <summary>The operations <see cref="BackupProgress"/> reports.</summary>
 public static class BackupOperations

@@ -120,10 +120,12 @@ public sealed partial class BackupGrain(
         }
 
         DlqRestoreResult result;
-        _progress = new BackupProgress(dryRun ? "restoring (dry run)" : "restoring", 0, 0, 0, BackupOperations.Restore, time.GetUtcNow());
+        var started = time.GetUtcNow();
+        _progress = new BackupProgress(dryRun ? "restoring (dry run)" : "restoring", 0, 0, 0, BackupOperations.Restore, started);
         try
         {
-            result = await restorer.RestoreAsync(Id, dryRun);
+            result = await restorer.RestoreAsync(Id, dryRun, CancellationToken.None, (phase, tables, rows, total) =>
+                _progress = new BackupProgress(phase, tables, 2, 0, BackupOperations.Restore, started, rows, total));
         }
         finally
         {

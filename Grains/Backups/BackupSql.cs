@@ -123,12 +123,18 @@ public abstract class BackupSql
     /// <summary>Current rows of <paramref name="table"/> whose key is in @keys (a JSON array), as the backup writes them.</summary>
     public abstract string SelectByKeys(BackupTable table);
 
-    /// <summary>Inserts one row unless its key (or another unique value) is already there; affects 0 or 1 row.</summary>
-    public abstract string InsertIfAbsent(BackupTable table);
+    /// <summary>
+    /// Inserts <paramref name="rows"/> rows (parameters @r{row}_{column}), each unless its key or another unique value is
+    /// already there; returns the key of each row it inserted.
+    /// </summary>
+    public abstract string InsertIfAbsent(BackupTable table, int rows);
 
     /// <summary>Inserts <paramref name="rows"/> rows into a scratch copy (parameters @r{row}_{column}).</summary>
     public static string InsertMany(string target, BackupTable table, int rows) =>
-        $"INSERT INTO {target} ({table.ColumnList}) VALUES " +
+        $"INSERT INTO {target} ({table.ColumnList}) VALUES {Rows(table, rows)}";
+
+    /// <summary>The rows of a multi-row VALUES: <c>(@r0_a, @r0_b), (@r1_a, @r1_b)</c>.</summary>
+    protected static string Rows(BackupTable table, int rows) =>
         string.Join(", ", Enumerable.Range(0, rows).Select(r => $"({string.Join(", ", table.Columns.Select(c => $"@r{r}_{c.Name}"))})"));
 
     /// <summary>Rows per scratch INSERT: the dialect's parameter limit divided by the columns.</summary>
@@ -144,13 +150,11 @@ public abstract class BackupSql
             SelectArtifacts, SelectStorage, SelectContent, SelectChunks, SelectManifest, SelectDatabaseDigest,
             InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
             SourceIdentity, CreateScratchSchema("sonia_verify_x"), DropScratchSchema("sonia_verify_x", tables),
-            SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable),
-            SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable),
+            SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable, 2),
+            SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable, 2),
             InsertMany("sonia_verify_x.actions", BackupTables.ActionTable, 2),
         }.Concat(tables.Select(t => t.Select())).Concat(tables.Select(t => CreateScratchTable("sonia_verify_x", t)));
     }
-
-    protected static string Values(BackupTable table) => string.Join(", ", table.Columns.Select(c => "@" + c.Name));
 }
 
 public sealed class PostgreSqlBackupSql : BackupSql
@@ -234,8 +238,8 @@ public sealed class PostgreSqlBackupSql : BackupSql
         $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
 
     // ON CONFLICT without a target: the key or any other unique value (a dead letter's action_id) already there.
-    public override string InsertIfAbsent(BackupTable table) =>
-        $"INSERT INTO {table.Table} ({table.ColumnList}) VALUES ({Values(table)}) ON CONFLICT DO NOTHING";
+    public override string InsertIfAbsent(BackupTable table, int rows) =>
+        $"INSERT INTO {table.Table} ({table.ColumnList}) VALUES {Rows(table, rows)} ON CONFLICT DO NOTHING RETURNING {table.Key}";
 }
 
 public sealed class SqlServerBackupSql : BackupSql
@@ -282,8 +286,10 @@ public sealed class SqlServerBackupSql : BackupSql
         $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
 
     // The range lock (UPDLOCK, HOLDLOCK) makes the check and the insert one atomic step.
-    public override string InsertIfAbsent(BackupTable table) =>
-        $"INSERT INTO {table.Table} ({table.ColumnList}) SELECT {Values(table)} " +
-        $"WHERE NOT EXISTS (SELECT 1 FROM {table.Table} WITH (UPDLOCK, HOLDLOCK) WHERE {table.Key} = @{table.Key}" +
-        (table.Table == "sonia.dead_letters" ? " OR action_id = @action_id" : string.Empty) + ")";
+    public override string InsertIfAbsent(BackupTable table, int rows) =>
+        $"INSERT INTO {table.Table} ({table.ColumnList}) OUTPUT inserted.{table.Key} " +
+        $"SELECT {string.Join(", ", table.Columns.Select(c => "v." + c.Name))} " +
+        $"FROM (VALUES {Rows(table, rows)}) AS v ({table.ColumnList}) " +
+        $"WHERE NOT EXISTS (SELECT 1 FROM {table.Table} AS t WITH (UPDLOCK, HOLDLOCK) WHERE t.{table.Key} = v.{table.Key}" +
+        (table.Table == "sonia.dead_letters" ? " OR t.action_id = v.action_id" : string.Empty) + ")";
 }

@@ -7,16 +7,15 @@ using Sonia.Grains.Storage;
 namespace Sonia.Grains.Backups;
 
 /// <summary>
-/// Rows in the canonical text of formats <c>sonia-backup/2</c> and <c>/3</c>: exactly what PostgreSQL's
-/// <c>COPY … TO STDOUT</c> (text format) prints for the canonical column expressions of <see cref="BackupTable.CanonicalSelect"/>. One line per row ended by
-/// <c>\n</c>, columns in table order separated by a tab, NULL as <c>\N</c>; in a value, backslash, backspace, form feed,
-/// newline, carriage return, tab and vertical tab are written <c>\\ \b \f \n \r \t \v</c> and every other character as
-/// itself (UTF-8). Integers in decimal, booleans <c>t</c>/<c>f</c>, bytes as lower-case hex, times as PostgreSQL prints a
-/// <c>timestamptz</c> in UTC with DateStyle ISO: <c>yyyy-MM-dd HH:mm:ss</c>, then the fraction of a second without its
-/// trailing zeros (none when it is zero), then <c>+00</c> (so <c>2026-12-02 10:11:12.1234+00</c>). The application writes
-/// the same bytes as the database (the SQL Server path and the grain-state
-/// artifacts are written here, the others by COPY on PostgreSQL; a test holds both to the same bytes), and a line read back
-/// gives the values that were written, so a restored table written again hashes as the backup did.
+/// Rows in the canonical text of formats <c>sonia-backup/2</c> and <c>/3</c>: exactly what PostgreSQL's <c>COPY … TO STDOUT</c> (text
+/// format) prints for the canonical column expressions of <see cref="BackupTable.CanonicalSelect"/>. One line per row ended by <c>\n</c>,
+/// columns in table order separated by a tab, NULL as <c>\N</c>; in a value, backslash, backspace, form feed, newline, carriage return, tab
+/// and vertical tab are written <c>\\ \b \f \n \r \t \v</c> and every other character as itself (UTF-8). Integers in decimal, booleans
+/// <c>t</c>/<c>f</c>, bytes as lower-case hex, times as PostgreSQL prints a <c>timestamptz</c> in UTC with DateStyle ISO: <c>yyyy-MM-dd
+/// HH:mm:ss</c>, then the fraction of a second without its trailing zeros (none when it is zero), then <c>+00</c> (so <c>2026-12-02
+/// 10:11:12.1234+00</c>). The application writes the same bytes as the database (the SQL Server path and the grain-state artifacts are
+/// written here, the others by COPY on PostgreSQL; a test holds both to the same bytes), and a line read back gives the values that were
+/// written, so a restored table written again hashes as the backup did.
 /// </summary>
 public static class CanonicalRows
 {

@@ -9,7 +9,8 @@ namespace Sonia.Grains.Backups;
 /// Brings back a backup's dead letters and the actions they reference. It only ever inserts what is absent: a record
 /// the database holds in another version (changed since the backup, so newer) is a conflict, reported and left alone;
 /// one it holds unchanged is identical. So a second run inserts nothing. A dry run reads the same and rolls back.
-/// Memory: the set of referenced action ids, and one page of rows at a time.
+/// Rows go a page at a time: one read of the page's keys, then its absent rows in as few multi-row inserts as the
+/// dialect's parameter limit allows. Memory: the set of referenced action ids, and one page of rows at a time.
 /// </summary>
 public sealed class DlqRestorer(BackupStore store)
 {
@@ -18,11 +19,16 @@ public sealed class DlqRestorer(BackupStore store)
 
     private readonly SqlRunner _sql = store.Sql;
 
-    public async Task<DlqRestoreResult> RestoreAsync(string backupId, bool dryRun, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// <paramref name="progress"/> hears (phase, tables done of the two, rows read of the table's artifact, rows it holds) after
+    /// every page.
+    /// </summary>
+    public async Task<DlqRestoreResult> RestoreAsync(string backupId, bool dryRun, CancellationToken cancellationToken = default,
+        Action<string, int, long, long>? progress = null)
     {
         // The columns the backup's format wrote (the caller has verified it, which refuses a format not restored).
         var (manifest, _, _) = await store.ManifestAsync(backupId, cancellationToken);
-        var format = BackupVerifier.Listed(manifest, []).Format;
+        var (format, listed) = BackupVerifier.Listed(manifest, []);
         var tables = BackupTables.Restored(format) ?? throw new InvalidOperationException(
             $"backup {backupId} is in format {format ?? "(none)"}, which this Sonia does not restore");
         var referenced = new HashSet<string>(StringComparer.Ordinal);
@@ -35,12 +41,12 @@ public sealed class DlqRestorer(BackupStore store)
         await using var connection = store.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var run = new Run(connection, transaction, backupId, conflicts, dryRun ? " (dry run)" : string.Empty, listed, progress);
 
         // Actions first: a dead letter's foreign key needs its action.
-        var actions = await TableAsync(connection, transaction, backupId, tables.Actions,
-            line => referenced.Contains(CanonicalRows.Text(line, tables.Actions.Columns, "action_id")!), conflicts, cancellationToken);
-        var deadLetters = await TableAsync(connection, transaction, backupId, tables.DeadLetters, _ => true, conflicts,
-            cancellationToken);
+        var actions = await TableAsync(run, tables.Actions, 0,
+            line => referenced.Contains(CanonicalRows.Text(line, tables.Actions.Columns, "action_id")!), cancellationToken);
+        var deadLetters = await TableAsync(run, tables.DeadLetters, 1, _ => true, cancellationToken);
         if (dryRun)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -54,35 +60,45 @@ public sealed class DlqRestorer(BackupStore store)
             conflicts.Count > MaxConflictsListed);
     }
 
-    private async Task<RestoreCounts> TableAsync(DbConnection connection, DbTransaction transaction, string backupId, BackupTable table,
-        Func<string, bool> wanted, List<RestoreConflict> conflicts, CancellationToken cancellationToken)
+    /// <summary>What every page of one restore shares.</summary>
+    private sealed record Run(DbConnection Connection, DbTransaction Transaction, string BackupId, List<RestoreConflict> Conflicts,
+        string DryRun, IReadOnlyList<BackupArtifact> Listed, Action<string, int, long, long>? Progress);
+
+    private async Task<RestoreCounts> TableAsync(Run run, BackupTable table, int tablesDone, Func<string, bool> wanted,
+        CancellationToken cancellationToken)
     {
+        var phase = $"restoring {table.Unqualified.Replace('_', ' ')}{run.DryRun}";
+        var total = run.Listed.FirstOrDefault(a => a.Name == table.Artifact)?.Rows ?? 0;
+        long read = 0;
+        run.Progress?.Invoke(phase, tablesDone, 0, total);
         var totals = new RestoreCounts(0, 0, 0);
         var page = new List<string>(PageSize);
-        await foreach (var line in store.LinesAsync(backupId, table.Artifact, cancellationToken))
+        await foreach (var line in store.LinesAsync(run.BackupId, table.Artifact, cancellationToken))
         {
-            if (!wanted(line))
+            read++;
+            if (wanted(line))
             {
-                continue;
+                page.Add(line);
             }
 
-            page.Add(line);
             if (page.Count == PageSize)
             {
-                totals = Add(totals, await PageAsync(connection, transaction, table, page, conflicts, cancellationToken));
+                totals = Add(totals, await PageAsync(run, table, page, cancellationToken));
                 page.Clear();
+                run.Progress?.Invoke(phase, tablesDone, read, total);
             }
         }
 
-        return page.Count == 0 ? totals : Add(totals, await PageAsync(connection, transaction, table, page, conflicts, cancellationToken));
+        totals = page.Count == 0 ? totals : Add(totals, await PageAsync(run, table, page, cancellationToken));
+        run.Progress?.Invoke(phase, tablesDone + 1, read, total);
+        return totals;
     }
 
-    private async Task<RestoreCounts> PageAsync(DbConnection connection, DbTransaction transaction, BackupTable table, List<string> lines,
-        List<RestoreConflict> conflicts, CancellationToken cancellationToken)
+    private async Task<RestoreCounts> PageAsync(Run run, BackupTable table, List<string> lines, CancellationToken cancellationToken)
     {
         var keyed = lines.ToDictionary(l => CanonicalRows.Text(l, table.Columns, table.Key)!, StringComparer.Ordinal);
         var current = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var command = _sql.Command(connection, transaction, store.Statements.SelectByKeys(table),
+        await using (var command = _sql.Command(run.Connection, run.Transaction, store.Statements.SelectByKeys(table),
             [("keys", JsonSerializer.Serialize(keyed.Keys))]))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -92,39 +108,58 @@ public sealed class DlqRestorer(BackupStore store)
             }
         }
 
-        int inserted = 0, identical = 0, conflicting = 0;
+        int identical = 0, conflicting = 0;
+        var absent = new List<(string Key, string Line)>();
         foreach (var (key, line) in keyed)
         {
-            if (current.TryGetValue(key, out var now))
+            if (!current.TryGetValue(key, out var now))
             {
-                if (now == line)
-                {
-                    identical++;
-                    continue;
-                }
-
-                conflicting++;
-                var differences = string.Join(", ", CanonicalRows.Differences(now, line, table.Columns));
-                conflicts.Add(new RestoreConflict(table.Unqualified, key,
-                    $"the database holds a different version (differs in {differences}); kept"));
-                continue;
+                absent.Add((key, line));
             }
-
-            // A dry run inserts too, inside the transaction it then rolls back, so it counts exactly what a real run would.
-            await using var insert = _sql.Command(connection, transaction, store.Statements.InsertIfAbsent(table),
-                CanonicalRows.Parameters(line, table.Columns));
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            else if (now == line)
             {
-                inserted++;
+                identical++;
             }
             else
             {
                 conflicting++;
-                conflicts.Add(new RestoreConflict(table.Unqualified, key, "another record holds one of its unique values; kept"));
+                var differences = string.Join(", ", CanonicalRows.Differences(now, line, table.Columns));
+                run.Conflicts.Add(new RestoreConflict(table.Unqualified, key,
+                    $"the database holds a different version (differs in {differences}); kept"));
+            }
+        }
+
+        // A dry run inserts too, inside the transaction it then rolls back, so it counts exactly what a real run would.
+        var inserted = 0;
+        foreach (var rows in absent.Chunk(Math.Max(1, store.Statements.MaxParameters / table.Columns.Count)))
+        {
+            var added = await InsertAbsentAsync(run, table, rows, cancellationToken);
+            inserted += added.Count;
+            foreach (var (key, _) in rows.Where(r => !added.Contains(r.Key)))
+            {
+                conflicting++;
+                run.Conflicts.Add(new RestoreConflict(table.Unqualified, key, "another record holds one of its unique values; kept"));
             }
         }
 
         return new RestoreCounts(inserted, identical, conflicting);
+    }
+
+    /// <summary>Inserts the rows whose key and other unique values are free, in one statement; the keys it inserted.</summary>
+    private async Task<HashSet<string>> InsertAbsentAsync(Run run, BackupTable table, (string Key, string Line)[] rows,
+        CancellationToken cancellationToken)
+    {
+        var parameters = rows.SelectMany((row, r) => CanonicalRows.Parameters(row.Line, table.Columns, $"r{r}_")).ToList();
+        await using var insert = _sql.Command(run.Connection, run.Transaction, store.Statements.InsertIfAbsent(table, rows.Length),
+            parameters);
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            added.Add(reader.GetString(0));
+        }
+
+        return added;
     }
 
     private static RestoreCounts Add(RestoreCounts a, RestoreCounts b) =>

@@ -103,6 +103,52 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task RestoreDlq_OverSeveralPages_InsertsWhatIsAbsent_NamesAUniqueValueConflict_AndReportsRowProgress()
+    {
+        const int Lost = 2 * DlqRestorer.PageSize + 100;
+        var seed = new DeadLetterSeed(fixture.Database, "t.backup-pages", Lost + 2, DateTimeOffset.UtcNow.AddHours(-1));
+        await seed.InsertAsync();
+        try
+        {
+            var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
+            // Record 1's action is now another dead letter's: its own dead letter, absent, cannot come back.
+            var taken = seed.DlqId(1);
+            await TestSql.ScalarAsync(fixture.Database, "UPDATE sonia.dead_letters SET dlq_id = @renamed WHERE dlq_id = @id",
+                ("id", taken), ("renamed", taken + "X"));
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.dead_letters WHERE dlq_id = ANY(@ids)",
+                ("ids", Enumerable.Range(2, Lost).Select(seed.DlqId).ToArray()));
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.actions WHERE action_id = ANY(@ids)",
+                ("ids", Enumerable.Range(2, Lost).Select(g => ActionId(seed, g)).ToArray()));
+            var reports = new List<(string Phase, int Tables, long Rows, long Total)>();
+
+            var result = await new DlqRestorer(new BackupStore(fixture.Database, TimeSpan.FromMinutes(5)))
+                .RestoreAsync(id, dryRun: false, CancellationToken.None, (phase, tables, rows, total) =>
+                    reports.Add((phase, tables, rows, total)));
+
+            Assert.Equal(Lost, result.Actions.Inserted);
+            Assert.Equal(Lost, result.DeadLetters.Inserted);
+            var conflict = Assert.Single(result.Conflicts, c => c.Key.Contains(seed.Prefix, StringComparison.Ordinal));
+            Assert.Equal((taken, "another record holds one of its unique values; kept"), (conflict.Key, conflict.Reason));
+            // Record 1 under its new name, the Lost restored ones and the last, never deleted.
+            Assert.Equal(Lost + 2, await TestSql.CountAsync(fixture.Database,
+                "SELECT COUNT(*) FROM sonia.dead_letters WHERE dlq_id LIKE @like", ("like", $"dlq_{seed.Prefix}%")));
+            foreach (var phase in new[] { "restoring actions", "restoring dead letters" })
+            {
+                var table = reports.Where(r => r.Phase == phase).ToList();
+                Assert.True(table.Count >= 3, $"{phase}: {table.Count} report(s)");
+                Assert.Equal(table.Select(r => r.Rows).Order(), table.Select(r => r.Rows));
+                Assert.True(table[^1].Total >= Lost + 2 && table[^1].Rows == table[^1].Total, table[^1].ToString());
+            }
+
+            Assert.Equal(2, reports[^1].Tables);
+        }
+        finally
+        {
+            await seed.DeleteAsync();
+        }
+    }
+
     /// <summary>
     /// Makes a backup what a Sonia writing <c>sonia-backup/2</c> stored: its actions artifact without the last column
     /// (<c>submitted_by</c>), that artifact's size and digest in its row and in the manifest, and the manifest's own digest.
