@@ -23,12 +23,20 @@ public sealed record BackupBenchmarkResult(
     BackupVerification Verification,
     IReadOnlyList<BackupArtifact> Artifacts,
     IReadOnlyDictionary<string, string> CanonicalCopyDigests,
-    IReadOnlyList<(string Phase, CpuWindow? Cpu)> Cores)
+    IReadOnlyList<(string Phase, CpuWindow? Cpu)> Cores,
+    RestoreFigures Restore)
 {
     public TimeSpan Baseline => (CopyBefore + CopyAfter) / 2;
 
     public double Ratio => (Backup + Verify) / Baseline;
 }
+
+/// <summary>
+/// The DLQ restore over the same backup, not part of the ratio: a dry run while every record is there (all identical), then a
+/// real restore after a tenth of the dead letters and their actions were deleted.
+/// </summary>
+public sealed record RestoreFigures(TimeSpan DryRun, DlqRestoreResult DryRunResult, int Deleted, TimeSpan Restore,
+    DlqRestoreResult RestoreResult, DlqRestoreResult Again);
 
 /// <summary>
 /// The issue's benchmark: backup plus verification of N dead letters (and their N actions) against, in the same run on the
@@ -86,8 +94,37 @@ public static class BackupBenchmark
             canonical[table.Artifact] = (await CopyAsync(database, [PostgreSqlBackupSql.CanonicalSelect(table)])).Digests[0];
         }
 
+        var restore = await RestoreAsync(database, backupId, rows / 10, timeout, log);
         return new BackupBenchmarkResult(rows, seeding.Elapsed, copyBefore.Elapsed, copyAfter.Elapsed, backup, verify,
-            backupProfile.Phases, verifyProfile.Phases, verification, artifacts, canonical, cores);
+            backupProfile.Phases, verifyProfile.Phases, verification, artifacts, canonical, cores, restore);
+    }
+
+    /// <summary>
+    /// Times a dry run with every record present, deletes <paramref name="lost"/> dead letters (every tenth) with their actions,
+    /// times the real restore that brings them back, then restores once more (which must insert nothing).
+    /// </summary>
+    private static async Task<RestoreFigures> RestoreAsync(DatabaseOptions database, string backupId, int lost, TimeSpan timeout,
+        Action<string> log)
+    {
+        var restorer = new DlqRestorer(new BackupStore(database, timeout));
+        var watch = Stopwatch.StartNew();
+        var dry = await restorer.RestoreAsync(backupId, dryRun: true);
+        var dryRun = watch.Elapsed;
+        log($"restore dry run, every record present: {dryRun.TotalSeconds:F2} s");
+
+        var deleted = (int)await TestSql.CountAsync(database, """
+            WITH lost AS (SELECT dlq_id FROM (SELECT dlq_id, row_number() OVER (ORDER BY dlq_id) AS n FROM sonia.dead_letters) r
+                          WHERE n % 10 = 0 LIMIT @lost),
+                 gone AS (DELETE FROM sonia.dead_letters d USING lost WHERE d.dlq_id = lost.dlq_id RETURNING d.action_id),
+                 actions AS (DELETE FROM sonia.actions a USING gone WHERE a.action_id = gone.action_id RETURNING 1)
+            SELECT COUNT(*) FROM actions
+            """, ("lost", lost));
+        watch.Restart();
+        var restored = await restorer.RestoreAsync(backupId, dryRun: false);
+        var restore = watch.Elapsed;
+        log($"restore of {deleted:N0} deleted dead letters and their actions: {restore.TotalSeconds:F2} s");
+        var again = await restorer.RestoreAsync(backupId, dryRun: false);
+        return new RestoreFigures(dryRun, dry, deleted, restore, restored, again);
     }
 
     /// <summary>Each query through <c>psql -c "COPY (…) TO STDOUT" | sha256sum</c>, one after the other; their digests.</summary>

@@ -6,7 +6,8 @@ namespace Sonia.Benchmarks.Backups;
 /// <summary>
 /// <c>backup [--rows N]</c>: the backup benchmark (<see cref="BackupBenchmark"/>) on a throwaway PostgreSQL of its own
 /// (initdb in a temporary folder, removed at exit; or the server <c>SONIA_TEST_POSTGRES</c> names). Prints the figures,
-/// the per-phase profile and the machine's load; exits 1 when the verification did not pass or a digest differs.
+/// the per-phase profile and the machine's load; exits 1 when the verification did not pass, a digest differs or the restore did
+/// not bring back exactly what was deleted.
 /// </summary>
 public static class BackupCommand
 {
@@ -39,7 +40,8 @@ public static class BackupCommand
         Console.WriteLine($"load average at end: {LoadAverage()}");
         Print(result);
         var digestsMatch = result.CanonicalCopyDigests.All(d => result.Artifacts.Single(a => a.Name == d.Key).Sha256 == d.Value);
-        return result.Verification.Passed && digestsMatch ? 0 : 1;
+        var restored = result.Restore.RestoreResult.DeadLetters.Inserted == result.Restore.Deleted && result.Restore.Again.DeadLetters.Inserted == 0;
+        return result.Verification.Passed && digestsMatch && restored ? 0 : 1;
     }
 
     private static void Print(BackupBenchmarkResult r)
@@ -75,6 +77,11 @@ public static class BackupCommand
             Console.WriteLine($"  {a.Name}: {a.Rows:N0} rows, {a.Bytes:N0} bytes, sha256 {a.Sha256}{copy}");
         }
 
+        var restore = r.Restore;
+        Console.WriteLine($"DLQ restore (not in the ratio): dry run with every record present {S(restore.DryRun)} " +
+            $"({restore.DryRunResult.DeadLetters.Identical:N0} dead letters identical); {restore.Deleted:N0} dead letters and their " +
+            $"actions deleted, restored in {S(restore.Restore)} ({restore.RestoreResult.DeadLetters.Inserted:N0} dead letters, " +
+            $"{restore.RestoreResult.Actions.Inserted:N0} actions inserted); again: {restore.Again.DeadLetters.Inserted:N0} inserted");
         Console.WriteLine($"verification passed: {r.Verification.Passed}{string.Concat(r.Verification.Problems.Select(p => "\n  " + p))}");
     }
 

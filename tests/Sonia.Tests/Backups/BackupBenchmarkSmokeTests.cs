@@ -26,6 +26,14 @@ public sealed class BackupBenchmarkSmokeTests
         }
 
         Assert.True(result.Ratio > 0);
+        // The restore: the dry run finds every record identical; the tenth deleted comes back, once.
+        var restore = result.Restore;
+        Assert.Equal((1_000, 1_000, 0, 0), (restore.DryRunResult.DeadLetters.Identical, restore.DryRunResult.Actions.Identical,
+            restore.DryRunResult.DeadLetters.Inserted, restore.DryRunResult.Actions.Inserted));
+        Assert.Equal(100, restore.Deleted);
+        Assert.Equal((100, 100, 900), (restore.RestoreResult.DeadLetters.Inserted, restore.RestoreResult.Actions.Inserted,
+            restore.RestoreResult.DeadLetters.Identical));
+        Assert.Equal((0, 0), (restore.Again.DeadLetters.Inserted, restore.Again.Actions.Inserted));
         Assert.Contains(result.BackupPhases, p => p.Phase == Sonia.Grains.Backups.BackupProfile.SnapshotRead);
         Assert.Contains(result.VerifyPhases, p => p.Phase == Sonia.Grains.Backups.BackupProfile.RestoreLoad);
         Assert.Contains(result.VerifyPhases, p => p.Phase == Sonia.Grains.Backups.BackupProfile.DatabaseHash);
