@@ -75,6 +75,26 @@ public static class BackupTables
         new("error", ColumnKind.Text), new("correlation_id", ColumnKind.Text),
     ];
 
+    private static readonly BackupColumn[] ExecutionColumns =
+    [
+        new("idempotency_key", ColumnKind.Text), new("action_id", ColumnKind.Text), new("tool", ColumnKind.Text),
+        new("result", ColumnKind.Text), new("executed_at", ColumnKind.Time),
+    ];
+
+    // Not the PostgreSQL full-text column (search): it is generated from text.
+    private static readonly BackupColumn[] MemoryColumns =
+    [
+        new("memory_id", ColumnKind.Text), new("session_id", ColumnKind.Text), new("text", ColumnKind.Text),
+        new("tags", ColumnKind.Text), new("created_at", ColumnKind.Time), new("correlation_id", ColumnKind.Text),
+    ];
+
+    private static readonly BackupColumn[] OperatorAuditColumns =
+    [
+        new("audit_id", ColumnKind.Long), new("at", ColumnKind.Time), new("actor", ColumnKind.Text),
+        new("operation", ColumnKind.Text), new("target", ColumnKind.Text), new("correlation_id", ColumnKind.Text),
+        new("detail", ColumnKind.Text),
+    ];
+
     private static readonly BackupColumn[] GrainStateColumns =
     [
         new("graintypestring", ColumnKind.Text), new("grainidn0", ColumnKind.Long), new("grainidn1", ColumnKind.Long),
@@ -119,6 +139,11 @@ public static class BackupTables
         ActionTable,
         new("action_audit.tsv", "sonia.action_audit", "audit_id", AuditColumns, "audit_id"),
         new("action_attempts.tsv", "sonia.action_attempts", "action_id", AttemptColumns, "action_id, attempt"),
+        // The built-in executor's record of each side effect it ran: what keeps a restored action from running twice.
+        new("executions.tsv", "sonia.executions", "idempotency_key", ExecutionColumns, "idempotency_key"),
+        // What note.save wrote: the assistant's memory, searched on every turn.
+        new("memories.tsv", "sonia.memories", "memory_id", MemoryColumns, "memory_id"),
+        new("operator_audit.tsv", "sonia.operator_audit", "audit_id", OperatorAuditColumns, "audit_id"),
         // Breaker state and its per-minute metric series are the breaker grains' stored state.
         GrainState("breakers.tsv", storageTable, "breaker"),
         GrainState("sessions.tsv", storageTable, "session"),

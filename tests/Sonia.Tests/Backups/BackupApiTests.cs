@@ -18,8 +18,8 @@ public sealed class BackupApiTests(SoniaClusterFixture fixture)
 
         Assert.Equal("succeeded", backup.GetProperty("status").GetString());
         var names = backup.GetProperty("artifacts").EnumerateArray().Select(a => a.GetProperty("name").GetString()).ToList();
-        foreach (var expected in new[] { "dead_letters.tsv", "actions.tsv", "action_audit.tsv", "action_attempts.tsv", "breakers.tsv",
-                     "sessions.tsv", "schema_versions.tsv", "config/effective.json" })
+        foreach (var expected in new[] { "dead_letters.tsv", "actions.tsv", "action_audit.tsv", "action_attempts.tsv", "executions.tsv",
+                     "memories.tsv", "operator_audit.tsv", "breakers.tsv", "sessions.tsv", "schema_versions.tsv", "config/effective.json" })
         {
             Assert.Contains(expected, names);
         }

@@ -94,6 +94,8 @@ public sealed class BackupFormatTests
             ["sonia.actions"] = ["lease_owner"],
             // The journal's own row id: the script names are the schema version.
             ["sonia.schema_versions"] = ["schemaversionsid"],
+            // Generated from text by PostgreSQL (SQL Server has no such column).
+            ["sonia.memories"] = ["search"],
         };
         var soniaTables = BackupTables.All("public.orleansstorage").Where(t => t.Table.StartsWith("sonia.", StringComparison.Ordinal));
         foreach (var table in soniaTables)
@@ -104,6 +106,22 @@ public sealed class BackupFormatTests
 
             Assert.Equal(columns.Except(leftOut.GetValueOrDefault(table.Table, [])), table.Columns.Select(c => c.Name));
         }
+    }
+
+    /// <summary>A migration that adds a table fails this until a backup holds it, or it is named here with the reason.</summary>
+    [Fact]
+    public async Task EverySoniaTable_IsBackedUp_ButTheBackupsOwn()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("backup_tables");
+        var tables = ((string)(await TestSql.ScalarAsync(database,
+            "SELECT string_agg('sonia.' || table_name::text, ',') FROM information_schema.tables WHERE table_schema = 'sonia'"))!)
+            .Split(',');
+        // A backup does not hold the backups: they are what it is stored in.
+        string[] notBackedUp = ["sonia.backups", "sonia.backup_artifacts", "sonia.backup_chunks", "sonia.backup_verifications"];
+
+        var backedUp = BackupTables.All("public.orleansstorage").Select(t => t.Table).Where(t => t.StartsWith("sonia.", StringComparison.Ordinal));
+
+        Assert.Equal(tables.Except(notBackedUp).Order(StringComparer.Ordinal), backedUp.Order(StringComparer.Ordinal));
     }
 
     [Fact]
