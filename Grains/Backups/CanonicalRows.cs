@@ -22,11 +22,12 @@ public static class CanonicalRows
     /// <summary>The manifest's times (not the rows').</summary>
     public const string TimeFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'";
 
-    private const string RowTimeFormat = "yyyy'-'MM'-'dd' 'HH':'mm':'ss";
     private static readonly string[] RowTimeFormats =
         ["yyyy'-'MM'-'dd' 'HH':'mm':'ss'+00'", "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'FFFFFFF'+00'"];
 
     private const string Null = "\\N";
+
+    private static readonly SearchValues<char> Escaped = SearchValues.Create("\\\b\f\n\r\t\v");
 
     /// <summary>Writes every row of <paramref name="reader"/> to <paramref name="output"/>; returns how many.</summary>
     public static async Task<long> WriteAllAsync(DbDataReader reader, IReadOnlyList<BackupColumn> columns, Stream output,
@@ -94,11 +95,38 @@ public static class CanonicalRows
         return columns.Where((_, i) => left[i] != right[i]).Select(c => c.Name).ToList();
     }
 
-    /// <summary>The text value of <paramref name="column"/> in one line.</summary>
+    /// <summary>
+    /// The text value of <paramref name="column"/> in one line, as <see cref="Fields"/> gives it, without splitting the rest of
+    /// the line: a restore reads every line's key (and each dead letter's action) this way.
+    /// </summary>
     public static string? Text(string line, IReadOnlyList<BackupColumn> columns, string column)
     {
-        var index = columns.Select(c => c.Name).ToList().IndexOf(column);
-        return Fields(line, columns)[index];
+        var index = -1;
+        for (var i = 0; i < columns.Count && index < 0; i++)
+        {
+            index = columns[i].Name == column ? i : -1;
+        }
+
+        if (index < 0)
+        {
+            throw new ArgumentException($"the table has no column {column}", nameof(column));
+        }
+
+        var rest = line.AsSpan();
+        var fields = rest.Count('\t') + 1;
+        if (fields != columns.Count)
+        {
+            throw new FormatException($"a row has {fields} field(s), the table {columns.Count}");
+        }
+
+        for (var i = 0; i < index; i++)
+        {
+            rest = rest[(rest.IndexOf('\t') + 1)..];
+        }
+
+        var end = rest.IndexOf('\t');
+        var field = end < 0 ? rest : rest[..end];
+        return field.SequenceEqual(Null) ? null : Unescape(field.ToString());
     }
 
     private static void AppendRow(StringBuilder text, DbDataReader reader, IReadOnlyList<BackupColumn> columns)
@@ -142,7 +170,7 @@ public static class CanonicalRows
 
     private static void AppendTime(StringBuilder text, DateTime utc)
     {
-        text.Append(utc.ToString(RowTimeFormat, CultureInfo.InvariantCulture));
+        text.Append(CultureInfo.InvariantCulture, $"{utc:yyyy'-'MM'-'dd' 'HH':'mm':'ss}");
         if (utc.Ticks % TimeSpan.TicksPerSecond is var fraction and not 0)
         {
             text.Append('.').Append(fraction.ToString("D7", CultureInfo.InvariantCulture).TrimEnd('0'));
@@ -154,7 +182,16 @@ public static class CanonicalRows
     /// <summary>COPY's text escaping: the six control characters it names and the backslash; everything else as is.</summary>
     private static void AppendEscaped(StringBuilder text, string value)
     {
-        foreach (var c in value)
+        // Most values hold none of them: one vectorised search, then the whole value at once.
+        var first = value.AsSpan().IndexOfAny(Escaped);
+        if (first < 0)
+        {
+            text.Append(value);
+            return;
+        }
+
+        text.Append(value, 0, first);
+        foreach (var c in value.AsSpan(first))
         {
             _ = c switch
             {

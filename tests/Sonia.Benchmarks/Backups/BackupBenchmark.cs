@@ -36,7 +36,7 @@ public sealed record BackupBenchmarkResult(
 /// real restore after a tenth of the dead letters and their actions were deleted.
 /// </summary>
 public sealed record RestoreFigures(TimeSpan DryRun, DlqRestoreResult DryRunResult, int Deleted, TimeSpan Restore,
-    DlqRestoreResult RestoreResult, DlqRestoreResult Again);
+    DlqRestoreResult RestoreResult, DlqRestoreResult Again, IReadOnlyList<(string Phase, CpuWindow? Cpu)> Cores);
 
 /// <summary>
 /// The issue's benchmark: backup plus verification of N dead letters (and their N actions) against, in the same run on the
@@ -107,10 +107,8 @@ public static class BackupBenchmark
         Action<string> log)
     {
         var restorer = new DlqRestorer(new BackupStore(database, timeout));
-        var watch = Stopwatch.StartNew();
-        var dry = await restorer.RestoreAsync(backupId, dryRun: true);
-        var dryRun = watch.Elapsed;
-        log($"restore dry run, every record present: {dryRun.TotalSeconds:F2} s");
+        var (dry, dryRun, dryCpu) = await CpuWindow.MeasureAsync(() => restorer.RestoreAsync(backupId, dryRun: true));
+        log($"restore dry run, every record present: {dryRun.TotalSeconds:F2} s, {dryCpu}");
 
         var deleted = (int)await TestSql.CountAsync(database, """
             WITH lost AS (SELECT dlq_id FROM (SELECT dlq_id, row_number() OVER (ORDER BY dlq_id) AS n FROM sonia.dead_letters) r
@@ -119,12 +117,10 @@ public static class BackupBenchmark
                  actions AS (DELETE FROM sonia.actions a USING gone WHERE a.action_id = gone.action_id RETURNING 1)
             SELECT COUNT(*) FROM actions
             """, ("lost", lost));
-        watch.Restart();
-        var restored = await restorer.RestoreAsync(backupId, dryRun: false);
-        var restore = watch.Elapsed;
-        log($"restore of {deleted:N0} deleted dead letters and their actions: {restore.TotalSeconds:F2} s");
+        var (restored, restore, restoreCpu) = await CpuWindow.MeasureAsync(() => restorer.RestoreAsync(backupId, dryRun: false));
+        log($"restore of {deleted:N0} deleted dead letters and their actions: {restore.TotalSeconds:F2} s, {restoreCpu}");
         var again = await restorer.RestoreAsync(backupId, dryRun: false);
-        return new RestoreFigures(dryRun, dry, deleted, restore, restored, again);
+        return new RestoreFigures(dryRun, dry, deleted, restore, restored, again, [("restore dry run", dryCpu), ("restore", restoreCpu)]);
     }
 
     /// <summary>Each query through <c>psql -c "COPY (…) TO STDOUT" | sha256sum</c>, one after the other; their digests.</summary>

@@ -52,7 +52,7 @@ public static class BackupCommand
             $"{S(r.CopyBefore)}, {S(r.CopyAfter)} | **{r.Ratio:F2}x** |");
         Console.WriteLine();
         Console.WriteLine("cores in use (PostgreSQL, psql and sha256sum are the machine's share beyond this process):");
-        foreach (var (phase, cpu) in r.Cores)
+        foreach (var (phase, cpu) in r.Cores.Concat(r.Restore.Cores))
         {
             Console.WriteLine($"  {phase}: {cpu?.ToString() ?? "unknown (no /proc/stat)"}");
         }

@@ -62,6 +62,8 @@ public sealed class BackupFormatTests
                     StringComparison.Ordinal);
             }
 
+            var fields = CanonicalRows.Fields(first, table.Columns);
+            Assert.Equal(fields, table.Columns.Select(c => CanonicalRows.Text(first, table.Columns, c.Name)));
             var values = CanonicalRows.Parameters(first, table.Columns).ToDictionary(p => p.Name, p => p.Value);
             if (table == BackupTables.ActionTable)
             {
@@ -130,5 +132,7 @@ public sealed class BackupFormatTests
         var error = Assert.Throws<FormatException>(() => CanonicalRows.Fields("a\tb", BackupTables.DeadLetterTable.Columns));
 
         Assert.Contains("2 field(s)", error.Message, StringComparison.Ordinal);
+        var byText = Assert.Throws<FormatException>(() => CanonicalRows.Text("a\tb", BackupTables.DeadLetterTable.Columns, "dlq_id"));
+        Assert.Equal(error.Message, byText.Message);
     }
 }
