@@ -123,6 +123,9 @@ public abstract class BackupSql
     /// <summary>Current rows of <paramref name="table"/> whose key is in @keys (a JSON array), as the backup writes them.</summary>
     public abstract string SelectByKeys(BackupTable table);
 
+    /// <summary>The keys of @keys (a JSON array) that <paramref name="table"/> holds.</summary>
+    public abstract string SelectKeys(BackupTable table);
+
     /// <summary>
     /// Inserts <paramref name="rows"/> rows (parameters @r{row}_{column}), each unless its key or another unique value is
     /// already there; returns the key of each row it inserted.
@@ -151,7 +154,7 @@ public abstract class BackupSql
             InsertVerification, SelectVerifications, SelectExpired, DeleteBackup, SchemaVersion,
             SourceIdentity, CreateScratchSchema("sonia_verify_x"), DropScratchSchema("sonia_verify_x", tables),
             SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable, 2),
-            SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable, 2),
+            SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable, 2), SelectKeys(BackupTables.ActionTable),
             InsertMany("sonia_verify_x.actions", BackupTables.ActionTable, 2),
         }.Concat(tables.Select(t => t.Select())).Concat(tables.Select(t => CreateScratchTable("sonia_verify_x", t)));
     }
@@ -237,6 +240,9 @@ public sealed class PostgreSqlBackupSql : BackupSql
     public override string SelectByKeys(BackupTable table) =>
         $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
 
+    public override string SelectKeys(BackupTable table) =>
+        $"SELECT {table.Key} FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
+
     // ON CONFLICT without a target: the key or any other unique value (a dead letter's action_id) already there.
     public override string InsertIfAbsent(BackupTable table, int rows) =>
         $"INSERT INTO {table.Table} ({table.ColumnList}) VALUES {Rows(table, rows)} ON CONFLICT DO NOTHING RETURNING {table.Key}";
@@ -284,6 +290,9 @@ public sealed class SqlServerBackupSql : BackupSql
 
     public override string SelectByKeys(BackupTable table) =>
         $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
+
+    public override string SelectKeys(BackupTable table) =>
+        $"SELECT {table.Key} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
 
     // The range lock (UPDLOCK, HOLDLOCK) makes the check and the insert one atomic step.
     public override string InsertIfAbsent(BackupTable table, int rows) =>

@@ -8,7 +8,9 @@ namespace Sonia.Grains.Backups;
 /// <summary>
 /// Brings back a backup's dead letters and the actions they reference. It only ever inserts what is absent: a record
 /// the database holds in another version (changed since the backup, so newer) is a conflict, reported and left alone;
-/// one it holds unchanged is identical. So a second run inserts nothing. A dry run reads the same and rolls back.
+/// one it holds unchanged is identical. So a second run inserts nothing. A dead letter whose action the database does not
+/// hold afterwards (that action's own restore was a conflict) is a conflict too, kept out: it would point at nothing. A dry
+/// run reads the same and rolls back.
 /// Rows go a page at a time: one read of the page's keys, then its absent rows in as few multi-row inserts as the
 /// dialect's parameter limit allows. Memory: the set of referenced action ids, and one page of rows at a time.
 /// </summary>
@@ -41,7 +43,7 @@ public sealed class DlqRestorer(BackupStore store)
         await using var connection = store.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var run = new Run(connection, transaction, backupId, conflicts, dryRun ? " (dry run)" : string.Empty, listed, progress);
+        var run = new Run(connection, transaction, backupId, tables, conflicts, dryRun ? " (dry run)" : string.Empty, listed, progress);
 
         // Actions first: a dead letter's foreign key needs its action.
         var actions = await TableAsync(run, tables.Actions, 0,
@@ -61,8 +63,8 @@ public sealed class DlqRestorer(BackupStore store)
     }
 
     /// <summary>What every page of one restore shares.</summary>
-    private sealed record Run(DbConnection Connection, DbTransaction Transaction, string BackupId, List<RestoreConflict> Conflicts,
-        string DryRun, IReadOnlyList<BackupArtifact> Listed, Action<string, int, long, long>? Progress);
+    private sealed record Run(DbConnection Connection, DbTransaction Transaction, string BackupId, RestoredTables Tables,
+        List<RestoreConflict> Conflicts, string DryRun, IReadOnlyList<BackupArtifact> Listed, Action<string, int, long, long>? Progress);
 
     private async Task<RestoreCounts> TableAsync(Run run, BackupTable table, int tablesDone, Func<string, bool> wanted,
         CancellationToken cancellationToken)
@@ -129,6 +131,20 @@ public sealed class DlqRestorer(BackupStore store)
             }
         }
 
+        // A dead letter needs its action: one the database does not hold (its own restore was a conflict) keeps it out.
+        if (table == run.Tables.DeadLetters && absent.Count > 0)
+        {
+            var orphans = await WithoutTheirActionAsync(run, absent, cancellationToken);
+            foreach (var (key, action) in orphans)
+            {
+                conflicting++;
+                run.Conflicts.Add(new RestoreConflict(table.Unqualified, key,
+                    $"its action {action} is not in the database and could not be restored; kept out"));
+            }
+
+            absent.RemoveAll(row => orphans.ContainsKey(row.Key));
+        }
+
         // A dry run inserts too, inside the transaction it then rolls back, so it counts exactly what a real run would.
         var inserted = 0;
         foreach (var rows in absent.Chunk(Math.Max(1, store.Statements.MaxParameters / table.Columns.Count)))
@@ -143,6 +159,26 @@ public sealed class DlqRestorer(BackupStore store)
         }
 
         return new RestoreCounts(inserted, identical, conflicting);
+    }
+
+    /// <summary>The absent dead letters (key, action id) whose action the database holds neither from before nor from this restore.</summary>
+    private async Task<Dictionary<string, string>> WithoutTheirActionAsync(Run run, List<(string Key, string Line)> absent,
+        CancellationToken cancellationToken)
+    {
+        var actions = absent.ToDictionary(row => row.Key, row => CanonicalRows.Text(row.Line, run.Tables.DeadLetters.Columns, "action_id")!,
+            StringComparer.Ordinal);
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = _sql.Command(run.Connection, run.Transaction, store.Statements.SelectKeys(run.Tables.Actions),
+            [("keys", JsonSerializer.Serialize(actions.Values.Distinct()))]))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                held.Add(reader.GetString(0));
+            }
+        }
+
+        return actions.Where(a => !held.Contains(a.Value)).ToDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>Inserts the rows whose key and other unique values are free, in one statement; the keys it inserted.</summary>

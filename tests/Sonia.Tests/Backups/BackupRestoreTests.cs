@@ -104,6 +104,54 @@ public sealed class BackupRestoreTests(SoniaClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RestoreDlq_WhenALostActionsIdempotencyKeyIsTakenNow_KeepsItsDeadLetterOut_AndRestoresTheRest()
+    {
+        var seed = new DeadLetterSeed(fixture.Database, "t.backup-orphan", 3, DateTimeOffset.UtcNow.AddHours(-1));
+        await seed.InsertAsync();
+        var newer = $"act_{seed.Prefix}N";
+        try
+        {
+            var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
+            // Records 1 and 2 are lost; a newer action now holds record 1's idempotency key, so its action cannot come back,
+            // and neither can its dead letter (whose action must exist). Record 2 comes back whole.
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.dead_letters WHERE dlq_id = ANY(@ids)",
+                ("ids", new[] { seed.DlqId(1), seed.DlqId(2) }));
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.actions WHERE action_id = ANY(@ids)",
+                ("ids", new[] { ActionId(seed, 1), ActionId(seed, 2) }));
+            await TestSql.ScalarAsync(fixture.Database, """
+                INSERT INTO sonia.actions (action_id, tool, args, args_hash, request_hash, idempotency_key, status, requires_confirmation,
+                    attempts, correlation_id, created_at, updated_at, version)
+                VALUES (@newer, 'echo', '{}', '', repeat('0', 64), @key, 'succeeded', false, 1, 'c', now(), now(), 1)
+                """, ("newer", newer), ("key", $"seed-{seed.Prefix}-1"));
+
+            foreach (var query in new[] { string.Empty, "?dry_run=false" })
+            {
+                var result = await RestoreAsync(id, query);
+
+                Assert.Equal(1, result.GetProperty("actions").GetProperty("inserted").GetInt32());
+                Assert.Equal(1, result.GetProperty("dead_letters").GetProperty("inserted").GetInt32());
+                var conflicts = result.GetProperty("conflicts").EnumerateArray()
+                    .Where(c => c.GetProperty("key").GetString()!.Contains(seed.Prefix, StringComparison.Ordinal))
+                    .ToDictionary(c => c.GetProperty("key").GetString()!, c => c.GetProperty("reason").GetString()!);
+                Assert.Equal("another record holds one of its unique values; kept", conflicts[ActionId(seed, 1)]);
+                Assert.Equal($"its action {ActionId(seed, 1)} is not in the database and could not be restored; kept out",
+                    conflicts[seed.DlqId(1)]);
+                Assert.Equal(2, conflicts.Count);
+            }
+
+            Assert.Equal(2, await TestSql.CountAsync(fixture.Database,
+                "SELECT COUNT(*) FROM sonia.dead_letters WHERE dlq_id = ANY(@ids)", ("ids", new[] { seed.DlqId(2), seed.DlqId(3) })));
+            Assert.Equal(0, await TestSql.CountAsync(fixture.Database,
+                "SELECT COUNT(*) FROM sonia.dead_letters WHERE dlq_id = @id", ("id", seed.DlqId(1))));
+        }
+        finally
+        {
+            await TestSql.ScalarAsync(fixture.Database, "DELETE FROM sonia.actions WHERE action_id = @id", ("id", newer));
+            await seed.DeleteAsync();
+        }
+    }
+
+    [Fact]
     public async Task RestoreDlq_OverSeveralPages_InsertsWhatIsAbsent_NamesAUniqueValueConflict_AndReportsRowProgress()
     {
         const int Lost = 2 * DlqRestorer.PageSize + 100;
