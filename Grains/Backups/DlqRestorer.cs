@@ -161,7 +161,9 @@ public sealed class DlqRestorer(BackupStore store)
         return new RestoreCounts(inserted, identical, conflicting);
     }
 
-    /// <summary>The absent dead letters (key, action id) whose action the database holds neither from before nor from this restore.</summary>
+    /// <summary>
+    /// The absent dead letters (key, action id) whose action the database holds neither from before nor from this restore.
+    /// </summary>
     private async Task<Dictionary<string, string>> WithoutTheirActionAsync(Run run, List<(string Key, string Line)> absent,
         CancellationToken cancellationToken)
     {
