@@ -294,11 +294,20 @@ public sealed class SqlServerBackupSql : BackupSql
     public override string SelectKeys(BackupTable table) =>
         $"SELECT {table.Key} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
 
-    // The range lock (UPDLOCK, HOLDLOCK) makes the check and the insert one atomic step.
+    // The range lock (UPDLOCK, HOLDLOCK) makes the check and the insert one atomic step. The check covers every unique value
+    // of the table, as PostgreSQL's ON CONFLICT DO NOTHING without a target does (a test compares them with the schema's).
     public override string InsertIfAbsent(BackupTable table, int rows) =>
         $"INSERT INTO {table.Table} ({table.ColumnList}) OUTPUT inserted.{table.Key} " +
         $"SELECT {string.Join(", ", table.Columns.Select(c => "v." + c.Name))} " +
         $"FROM (VALUES {Rows(table, rows)}) AS v ({table.ColumnList}) " +
         $"WHERE NOT EXISTS (SELECT 1 FROM {table.Table} AS t WITH (UPDLOCK, HOLDLOCK) WHERE t.{table.Key} = v.{table.Key}" +
-        (table.Table == "sonia.dead_letters" ? " OR t.action_id = v.action_id" : string.Empty) + ")";
+        OtherUniqueValues(table.Table) + ")";
+
+    private static string OtherUniqueValues(string table) => table switch
+    {
+        "sonia.dead_letters" => " OR t.action_id = v.action_id",
+        // ux_actions_idempotency_key: one original (not a replay) per key.
+        "sonia.actions" => " OR (v.replay_of IS NULL AND t.replay_of IS NULL AND t.idempotency_key = v.idempotency_key)",
+        _ => string.Empty,
+    };
 }
