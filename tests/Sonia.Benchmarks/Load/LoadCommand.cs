@@ -50,7 +50,7 @@ public static class LoadCommand
             var peersScript = options.Peers ? Peers.Locate(options.PeersScript) : null;
             LoadReport report;
             await using (var target = options.Url is { } url
-                ? new RunningSonia(url, options.PostgresConnectionString!, options.OrleansPort)
+                ? new RunningSonia(url, options.PostgresConnectionString!, options.OrleansPort, options.SiloMetrics)
                 : (ILoadTarget)await LocalSonia.StartAsync(options.LedgerWritersGiven ? options.LedgerWriters : null))
             {
                 report = await MeasureAsync(target, options, cancel.Token);
@@ -149,9 +149,10 @@ public static class LoadCommand
         var loadBefore = LoadAverage();
         var cpu = new CpuProbe(target.Processes);
         var postgres = new PostgresProbe(target.PostgresConnectionString);
+        var gc = new SiloGcProbe(target.SiloMetrics);
         var load = await new ActionLoad(options.Clients, warmup, options.Duration, newClient, options.Pace)
-            .RunAsync([cpu, postgres], cancellationToken);
-        return new LoadPhase(name, load, cpu.Result, postgres.Result, $"{loadBefore} before, {LoadAverage()} after");
+            .RunAsync([cpu, postgres, gc], cancellationToken);
+        return new LoadPhase(name, load, cpu.Result, postgres.Result, $"{loadBefore} before, {LoadAverage()} after") { SiloGc = gc.Result };
     }
 
     private static async Task EnsureReadyAsync(HttpClient http, CancellationToken cancellationToken)

@@ -11,7 +11,8 @@ public sealed record LoadOptions
         usage: Sonia.Benchmarks load [--clients N] [--seconds S] [--warmup S] [--poll-ms MS] [--wait-ms MS]
                                      [--mode http|cluster|both] [--peers [--peers-n N] [--peers-script PATH]]
                                      [--no-ceiling] [--ledger-writers N] [--rate R]
-                                     [--url http://127.0.0.1:PORT --pg "CONNECTION STRING" [--orleans-port PORT]]
+                                     [--url http://127.0.0.1:PORT --pg "CONNECTION STRING" [--orleans-port PORT]
+                                      [--silo-metrics http://127.0.0.1:PORT/metrics]]
 
           --clients N          concurrent clients, each submitting an echo action and polling it to its end (default 32)
           --seconds S          measured duration of the load, and of each commit-ceiling run (default 20)
@@ -36,6 +37,8 @@ public sealed record LoadOptions
           --pg CS              Npgsql connection string of that Sonia's PostgreSQL (loopback only)
           --orleans-port PORT  that Sonia's Orleans client gateway port on 127.0.0.1: needed for --mode cluster, and
                                for the activation counts at the end (cluster id and service id 'sonia')
+          --silo-metrics URL   that Sonia's silo Prometheus listener (up.sh prints it): the silo's GC over the window,
+                               allocated bytes per action among them (a Sonia this driver starts has it known)
 
         Without --url: starts Sonia with deploy/up.sh --detach on a fresh temporary data folder and free ports,
         and stops it with deploy/down.sh at the end, whatever happens.
@@ -86,6 +89,8 @@ public sealed record LoadOptions
 
     public string? PostgresConnectionString { get; init; }
 
+    public Uri? SiloMetrics { get; init; }
+
     /// <summary>Parses <paramref name="args"/> (after the word <c>load</c>); throws <see cref="ArgumentException"/> with a one-line reason.</summary>
     public static LoadOptions Parse(IReadOnlyList<string> args)
     {
@@ -109,8 +114,9 @@ public sealed record LoadOptions
                 "--peers-script" => options with { PeersScript = Value() },
                 "--no-ceiling" => options with { Ceiling = false },
                 "--orleans-port" => options with { OrleansPort = Int(name, Value(), 1, 65535) },
-                "--url" => options with { Url = LoopbackUrl(Value()) },
+                "--url" => options with { Url = LoopbackUrl(Value(), name) },
                 "--pg" => options with { PostgresConnectionString = LoopbackPostgres(Value()) },
+                "--silo-metrics" => options with { SiloMetrics = LoopbackUrl(Value(), name) },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };
         }
@@ -118,6 +124,11 @@ public sealed record LoadOptions
         if ((options.Url is null) != (options.PostgresConnectionString is null))
         {
             throw new ArgumentException("--url and --pg go together: the ceiling is measured against the target's own PostgreSQL");
+        }
+
+        if (options.SiloMetrics is not null && options.Url is null)
+        {
+            throw new ArgumentException("--silo-metrics goes with --url: a Sonia this driver starts has its silo's metrics known");
         }
 
         if (options.OrleansPort is not null && options.Url is null)
@@ -147,10 +158,10 @@ public sealed record LoadOptions
             : throw new ArgumentException($"{name} must be an integer from {min} to {max}, not '{text}'");
 
     // Loopback only: this driver floods what it targets, so it must never be pointed at a shared or remote host.
-    private static Uri LoopbackUrl(string text) =>
+    private static Uri LoopbackUrl(string text, string name) =>
         Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp && IsLoopback(url.Host)
             ? url
-            : throw new ArgumentException($"--url must be an http:// URL on a loopback address, not '{text}'");
+            : throw new ArgumentException($"{name} must be an http:// URL on a loopback address, not '{text}'");
 
     private static string LoopbackPostgres(string text)
     {

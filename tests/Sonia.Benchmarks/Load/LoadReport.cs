@@ -5,6 +5,9 @@ namespace Sonia.Benchmarks.Load;
 /// <summary>One load of a run: over HTTP or in cluster, with what its window cost.</summary>
 public sealed record LoadPhase(string Name, ActionLoadResult Load, CpuUsage? Cpu, PostgresCounters? Postgres, string LoadAverage)
 {
+    /// <summary>The silo's GC over the window, when its metrics were known and readable.</summary>
+    public SiloGc? SiloGc { get; init; }
+
     public const string Http = "HTTP through the gateway";
     public const string Cluster = "in cluster: an Orleans client in this process, no HTTP";
 
@@ -115,6 +118,14 @@ public sealed record LoadReport(
             w.Line(
                 $"    per completed action: {(double)pg.Commits / perAction:0.00} commits, ",
                 $"{(double)pg.RowsInserted / perAction:0.00} rows inserted, {(double)pg.RowsUpdated / perAction:0.00} updated{flushes}");
+        }
+
+        if (phase.SiloGc is { } gc)
+        {
+            var perAction = Math.Max(1, tally.Succeeded);
+            w.Line(
+                $"  silo GC: {gc.AllocatedBytes / 1024.0 / perAction:0.0} KB allocated per completed action, ",
+                $"{gc.Collections} collections, {gc.PauseSeconds * 1000:0} ms paused in the window");
         }
 
         if (phase.Cpu is { } cpu)

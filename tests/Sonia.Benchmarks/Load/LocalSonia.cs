@@ -34,13 +34,15 @@ public sealed class LocalSonia : ILoadTarget
 
     public int? OrleansPort { get; }
 
+    public Uri? SiloMetrics { get; private init; }
+
     /// <param name="ledgerWriters">When set, the silo runs with <c>Sonia:Ledger:Writers</c> = this (through the environment up.sh passes on).</param>
     public static async Task<LocalSonia> StartAsync(int? ledgerWriters)
     {
         var root = FindRepositoryRoot();
         var data = Path.Combine(Path.GetTempPath(), "sonia-load-" + Guid.NewGuid().ToString("N")[..12]);
-        var ports = FreePorts.Take(4);
-        var sonia = new LocalSonia(root, data, ports[0], ports[2], ports[3]);
+        var ports = FreePorts.Take(5);
+        var sonia = new LocalSonia(root, data, ports[0], ports[2], ports[3]) { SiloMetrics = new Uri($"http://127.0.0.1:{Text(ports[4])}/metrics") };
         try
         {
             // --no-build when a Release build exists: the driver is itself run from a Release build of the solution.
@@ -50,6 +52,7 @@ public sealed class LocalSonia : ILoadTarget
             [
                 "--detach", "--data-dir", data,
                 "--port", Text(ports[0]), "--silo-port", Text(ports[1]), "--gateway-port", Text(ports[2]), "--pg-port", Text(ports[3]),
+                "--metrics-port", Text(ports[4]),
                 .. built ? ["--no-build"] : Array.Empty<string>(),
             ];
             var environment = new Dictionary<string, string>();
