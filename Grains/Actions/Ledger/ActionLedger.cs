@@ -201,7 +201,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
                         Func<DbParameter> create = command.CreateParameter;
                         foreach (var name in positional.Names)
                         {
-                            var value = statement.Parameters[name];
+                            var value = statement.Value(name);
                             SqlValues.Add(command.Parameters, create, _database.Provider, string.Empty, value);
                         }
                     }
