@@ -40,7 +40,8 @@ public static class BackupCommand
         Console.WriteLine($"load average at end: {LoadAverage()}");
         Print(result);
         var digestsMatch = result.CanonicalCopyDigests.All(d => result.Artifacts.Single(a => a.Name == d.Key).Sha256 == d.Value);
-        var restored = result.Restore.RestoreResult.DeadLetters.Inserted == result.Restore.Deleted && result.Restore.Again.DeadLetters.Inserted == 0;
+        var restored = result.Restore.RestoreResult.DeadLetters.Inserted == result.Restore.Deleted
+            && result.Restore.Again.DeadLetters.Inserted == 0;
         return result.Verification.Passed && digestsMatch && restored ? 0 : 1;
     }
 

@@ -42,7 +42,10 @@ public sealed class LocalSonia : ILoadTarget
         var root = FindRepositoryRoot();
         var data = Path.Combine(Path.GetTempPath(), "sonia-load-" + Guid.NewGuid().ToString("N")[..12]);
         var ports = FreePorts.Take(5);
-        var sonia = new LocalSonia(root, data, ports[0], ports[2], ports[3]) { SiloMetrics = new Uri($"http://127.0.0.1:{Text(ports[4])}/metrics") };
+        var sonia = new LocalSonia(root, data, ports[0], ports[2], ports[3])
+        {
+            SiloMetrics = new Uri($"http://127.0.0.1:{Text(ports[4])}/metrics"),
+        };
         try
         {
             // --no-build when a Release build exists: the driver is itself run from a Release build of the solution.

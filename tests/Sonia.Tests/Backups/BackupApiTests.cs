@@ -60,7 +60,8 @@ public sealed class BackupApiTests(SoniaClusterFixture fixture)
     {
         var id = (await _backups.CreateAsync()).GetProperty("backup_id").GetString()!;
 
-        var config = System.Text.Encoding.UTF8.GetString((await BackupsClient.ContentAsync(fixture.Database, id, "config/effective.json"))!);
+        var config = System.Text.Encoding.UTF8.GetString(
+            (await BackupsClient.ContentAsync(fixture.Database, id, "config/effective.json"))!);
         Assert.DoesNotContain("test-secret-api-key", config, StringComparison.Ordinal);
         Assert.Contains("Sonia:Actions:Executors:fake:ApiKey", config, StringComparison.Ordinal);
         var manifest = System.Text.Encoding.UTF8.GetString((byte[])(await TestSql.ScalarAsync(fixture.Database,

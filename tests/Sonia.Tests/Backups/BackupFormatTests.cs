@@ -121,7 +121,8 @@ public sealed class BackupFormatTests
         // A backup does not hold the backups: they are what it is stored in.
         string[] notBackedUp = ["sonia.backups", "sonia.backup_artifacts", "sonia.backup_chunks", "sonia.backup_verifications"];
 
-        var backedUp = BackupTables.All("public.orleansstorage").Select(t => t.Table).Where(t => t.StartsWith("sonia.", StringComparison.Ordinal));
+        var backedUp = BackupTables.All("public.orleansstorage").Select(t => t.Table)
+            .Where(t => t.StartsWith("sonia.", StringComparison.Ordinal));
 
         Assert.Equal(tables.Except(notBackedUp).Order(StringComparer.Ordinal), backedUp.Order(StringComparer.Ordinal));
     }

@@ -100,7 +100,8 @@ public sealed class BackupTimeoutTests : IAsyncLifetime
         var restoring = grain.RestoreDlqAsync(dryRun: false, "test");
         var running = await Eventually.ResultAsync(grain.GetAsync, TimeSpan.FromSeconds(90),
             v => v?.Progress is { Operation: BackupOperations.Restore, ArtifactsDone: 1 });
-        Assert.Equal(("restoring dead letters", 2, 3L), (running!.Progress!.Phase, running.Progress.ArtifactsTotal, running.Progress.RowsTotal));
+        Assert.Equal(("restoring dead letters", 2, 3L),
+            (running!.Progress!.Phase, running.Progress.ArtifactsTotal, running.Progress.RowsTotal));
         Assert.NotNull(running.Progress.RowsDone);
         Assert.NotNull(running.Progress.StartedAt);
 
