@@ -61,7 +61,8 @@ public sealed class ActionsClient(HttpClient http)
 
     /// <summary>Asserts the status, showing the whole action when it differs.</summary>
     public static void AssertStatus(string expected, JsonElement action) =>
-        Assert.True(action.GetProperty("status").GetString() == expected, $"expected {expected}: {action}");
+        Assert.True(action.GetProperty("status") is { ValueKind: JsonValueKind.String } status && status.GetString() == expected,
+            $"expected {expected}: {action}");
 
     public static IReadOnlyList<string> Transitions(JsonElement action) =>
         action.GetProperty("audit").EnumerateArray().Select(a => a.GetProperty("to").GetString()!).ToList();

@@ -12,6 +12,8 @@ public sealed class ConfirmationExpiryTests(SmallLedgerClusterFixture fixture)
     [Fact]
     public async Task RealTimeSleepDefect_ApproveJustBeforeTheDeadlineRuns_ApproveAtTheDeadlineIsExpired409()
     {
+        // The one-change ledger queue: an action of the test before this one still finishing would refuse ours (503).
+        await fixture.SettledAsync();
         var (_, early) = await _actions.SubmitAsync(SmallLedgerClusterFixture.ExpiringTool, new { n = 1 });
         var (_, late) = await _actions.SubmitAsync(SmallLedgerClusterFixture.ExpiringTool, new { n = 2 });
         ActionsClient.AssertStatus(ActionStatuses.AwaitingConfirmation, early);

@@ -77,9 +77,7 @@ public sealed class LedgerBusyTests(SmallLedgerClusterFixture fixture)
     }
 
     /// <summary>Waits until no earlier action of this cluster is still being written, so the parked writer holds ours.</summary>
-    private Task SettledAsync() => Eventually.ResultAsync(
-        () => TestSql.CountAsync(fixture.Database, "SELECT COUNT(*) FROM sonia.actions WHERE status IN ('queued', 'approved', 'executing')"),
-        TimeSpan.FromSeconds(30), busy => busy == 0);
+    private Task SettledAsync() => fixture.SettledAsync();
 
     private Task QueuedAsync(int count) =>
         Eventually.ResultAsync(() => Task.FromResult(fixture.Ledger.Queued), TimeSpan.FromSeconds(10), n => n == count);

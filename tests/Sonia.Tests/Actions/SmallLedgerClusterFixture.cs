@@ -32,6 +32,18 @@ public sealed class SmallLedgerClusterFixture : IAsyncLifetime
 
     public ActionLedger Ledger => SiloServices.GetRequiredService<ActionLedger>();
 
+    /// <summary>
+    /// Waits until no action of this cluster is still running and the ledger queue is empty: with a one-change queue, an
+    /// earlier test's action still finishing would make the next submission a 503 (the queue is full).
+    /// </summary>
+    public async Task SettledAsync()
+    {
+        await Eventually.ResultAsync(
+            () => TestSql.CountAsync(Database, "SELECT COUNT(*) FROM sonia.actions WHERE status IN ('queued', 'approved', 'executing')"),
+            TimeSpan.FromSeconds(30), busy => busy == 0);
+        await Eventually.ResultAsync(() => Task.FromResult(Ledger.Queued), TimeSpan.FromSeconds(10), queued => queued == 0);
+    }
+
     private IServiceProvider SiloServices => Cluster.GetSiloServiceProvider(Cluster.Silos[0].SiloAddress);
 
     public async Task InitializeAsync()
