@@ -101,13 +101,13 @@ public static class CanonicalRows
     /// </summary>
     public static string? Text(string line, IReadOnlyList<BackupColumn> columns, string column)
     {
-        var index = -1;
-        for (var i = 0; i < columns.Count && index < 0; i++)
+        var index = 0;
+        while (index < columns.Count && columns[index].Name != column)
         {
-            index = columns[i].Name == column ? i : -1;
+            index++;
         }
 
-        if (index < 0)
+        if (index == columns.Count)
         {
             throw new ArgumentException($"the table has no column {column}", nameof(column));
         }
