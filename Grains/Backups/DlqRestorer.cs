@@ -169,35 +169,30 @@ public sealed class DlqRestorer(BackupStore store)
     {
         var actions = absent.ToDictionary(row => row.Key, row => CanonicalRows.Text(row.Line, run.Tables.DeadLetters.Columns, "action_id")!,
             StringComparer.Ordinal);
-        var held = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = _sql.Command(run.Connection, run.Transaction, store.Statements.SelectKeys(run.Tables.Actions),
-            [("keys", JsonSerializer.Serialize(actions.Values.Distinct()))]))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                held.Add(reader.GetString(0));
-            }
-        }
-
+        var held = await KeysAsync(run, store.Statements.SelectKeys(run.Tables.Actions),
+            [("keys", JsonSerializer.Serialize(actions.Values.Distinct()))], cancellationToken);
         return actions.Where(a => !held.Contains(a.Value)).ToDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>Inserts the rows whose key and other unique values are free, in one statement; the keys it inserted.</summary>
-    private async Task<HashSet<string>> InsertAbsentAsync(Run run, BackupTable table, (string Key, string Line)[] rows,
+    private Task<HashSet<string>> InsertAbsentAsync(Run run, BackupTable table, (string Key, string Line)[] rows,
+        CancellationToken cancellationToken) =>
+        KeysAsync(run, store.Statements.InsertIfAbsent(table, rows.Length),
+            rows.SelectMany((row, r) => CanonicalRows.Parameters(row.Line, table.Columns, $"r{r}_")), cancellationToken);
+
+    /// <summary>Runs <paramref name="sql"/> in the restore's transaction; the keys (its first column) it answers.</summary>
+    private async Task<HashSet<string>> KeysAsync(Run run, string sql, IEnumerable<(string Name, object? Value)> parameters,
         CancellationToken cancellationToken)
     {
-        var parameters = rows.SelectMany((row, r) => CanonicalRows.Parameters(row.Line, table.Columns, $"r{r}_")).ToList();
-        await using var insert = _sql.Command(run.Connection, run.Transaction, store.Statements.InsertIfAbsent(table, rows.Length),
-            parameters);
-        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
-        var added = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = _sql.Command(run.Connection, run.Transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            added.Add(reader.GetString(0));
+            keys.Add(reader.GetString(0));
         }
 
-        return added;
+        return keys;
     }
 
     private static RestoreCounts Add(RestoreCounts a, RestoreCounts b) =>

@@ -116,8 +116,6 @@ public sealed partial class ActionLedger
     /// </summary>
     private sealed record Statement(string Sql, (string Name, object? Value)[] Parameters, string? VersionedActionId)
     {
-        public IEnumerable<(string Name, object? Value)> Values => Parameters;
-
         /// <summary>The value of parameter <paramref name="name"/> (a statement has at most 24: a scan is cheaper than a hash).</summary>
         public object? Value(string name)
         {

@@ -208,7 +208,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
                     else
                     {
                         command.CommandText = statement.Sql;
-                        SqlValues.AddAll(command.Parameters, command.CreateParameter, _database.Provider, statement.Values);
+                        SqlValues.AddAll(command.Parameters, command.CreateParameter, _database.Provider, statement.Parameters);
                     }
 
                     batch.BatchCommands.Add(command);
@@ -224,7 +224,7 @@ public sealed partial class ActionLedger : IAsyncDisposable
             {
                 foreach (var statement in statements)
                 {
-                    await using var command = _runner.Command(connection, transaction, statement.Sql, statement.Values);
+                    await using var command = _runner.Command(connection, transaction, statement.Sql, statement.Parameters);
                     statement.CheckAffected(await command.ExecuteNonQueryAsync());
                 }
             }

@@ -108,9 +108,9 @@ public sealed record LoadReport(
             w.Line($"      {count,7} x {what}");
         }
 
+        var perAction = Math.Max(1, tally.Succeeded);
         if (phase.Postgres is { } pg)
         {
-            var perAction = Math.Max(1, tally.Succeeded);
             w.Line(
                 $"  PostgreSQL: commits {pg.Commits / load.Seconds:0}/s, rows inserted {pg.RowsInserted / load.Seconds:0}/s, ",
                 $"updated {pg.RowsUpdated / load.Seconds:0}/s{Wal(pg.WalSyncs, load.Seconds)}");
@@ -122,7 +122,6 @@ public sealed record LoadReport(
 
         if (phase.SiloGc is { } gc)
         {
-            var perAction = Math.Max(1, tally.Succeeded);
             w.Line(
                 $"  silo GC: {gc.AllocatedBytes / 1024.0 / perAction:0.0} KB allocated per completed action, ",
                 $"{gc.Collections} collections, {gc.PauseSeconds * 1000:0} ms paused in the window");
