@@ -47,14 +47,23 @@ public sealed record RestoreFigures(TimeSpan DryRun, DlqRestoreResult DryRunResu
 /// </summary>
 public static class BackupBenchmark
 {
+    /// <summary>The tables of the baseline: the two a DLQ restore brings back.</summary>
+    private static readonly BackupTable[] Tables = [BackupTables.DeadLetterTable, BackupTables.ActionTable];
+
+    /// <summary><paramref name="created"/> without a statement timeout: a large table's COPY may take minutes on a loaded machine.</summary>
+    public static DatabaseOptions Untimed(DatabaseOptions created) => new()
+    {
+        Provider = created.Provider,
+        ConnectionString = new NpgsqlConnectionStringBuilder(created.ConnectionString) { CommandTimeout = 0 }.ConnectionString,
+    };
+
+    /// <summary>The baseline alone: <c>psql … | sha256sum</c> of both tables, one after the other.</summary>
+    public static async Task<TimeSpan> BaselineAsync(DatabaseOptions database) =>
+        (await CopyAsync(Untimed(database), Tables.Select(t => t.Select()))).Elapsed;
+
     public static async Task<BackupBenchmarkResult> RunAsync(DatabaseOptions created, int rows, Action<string> log)
     {
-        // No statement timeout: a large table's COPY may take minutes on a loaded machine.
-        var database = new DatabaseOptions
-        {
-            Provider = created.Provider,
-            ConnectionString = new NpgsqlConnectionStringBuilder(created.ConnectionString) { CommandTimeout = 0 }.ConnectionString,
-        };
+        var database = Untimed(created);
         var timeout = TimeSpan.FromHours(1);
         var seeding = Stopwatch.StartNew();
         await new DeadLetterSeed(database, "bench", rows, DateTimeOffset.UtcNow.AddDays(-1)).InsertAsync();
@@ -62,7 +71,7 @@ public static class BackupBenchmark
         seeding.Stop();
         log($"seeded {rows:N0} dead letters and {rows:N0} actions in {seeding.Elapsed.TotalSeconds:F1} s");
 
-        var tables = new[] { BackupTables.DeadLetterTable, BackupTables.ActionTable };
+        var tables = Tables;
         var cores = new List<(string, CpuWindow?)>();
         var (copyBefore, _, copyBeforeCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, tables.Select(t => t.Select())));
         cores.Add(("baseline (before)", copyBeforeCpu));

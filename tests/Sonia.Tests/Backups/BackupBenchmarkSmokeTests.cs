@@ -40,5 +40,23 @@ public sealed class BackupBenchmarkSmokeTests
         // Linux: every timed phase says how many cores were busy, and this process's share is part of the machine's.
         Assert.Equal(["baseline (before)", "backup", "verify", "baseline (after)"], result.Cores.Select(c => c.Phase));
         Assert.All(result.Cores, c => Assert.True(c.Cpu is { MachineCores: >= 0, ProcessCores: >= 0 }, c.Phase));
+
+        // The floor (--floor): each database pass alone on the same data and backup, for both tables, and nothing left behind.
+        var floor = await BackupFloor.MeasureAsync(BackupBenchmark.Untimed(database), result.Verification.BackupId,
+            () => BackupBenchmark.BaselineAsync(database), _ => { });
+        if (floor is null && postgres.DataDirectory is null)
+        {
+            return; // SONIA_TEST_POSTGRES names a server elsewhere: its backends' CPU cannot be read here.
+        }
+
+        Assert.NotNull(floor);
+        string[] passes = [BackupFloor.Snapshot, BackupFloor.ChunkRead, BackupFloor.DatabaseDigest, BackupFloor.Storage,
+            BackupFloor.Load, BackupFloor.ReadBack];
+        Assert.Equal(passes.SelectMany(p => new[] { (p, "dead_letters.tsv"), (p, "actions.tsv") }).Order(),
+            floor.Passes.Select(p => (p.Pass, p.Artifact)).Order());
+        Assert.All(floor.Passes, p => Assert.True(p.BackendSeconds >= 0, p.Pass));
+        Assert.True(floor.BaselineBefore > TimeSpan.Zero && floor.BaselineAfter > TimeSpan.Zero);
+        Assert.Equal(0L, await TestSql.CountAsync(database, "SELECT COUNT(*) FROM information_schema.schemata " +
+            "WHERE schema_name LIKE 'sonia\\_floor\\_%' OR schema_name LIKE 'sonia\\_verify\\_%'"));
     }
 }
