@@ -50,7 +50,7 @@ public static class BackupBenchmark
     /// <summary>The tables of the baseline: the two a DLQ restore brings back.</summary>
     private static readonly BackupTable[] Tables = [BackupTables.DeadLetterTable, BackupTables.ActionTable];
 
-    /// <summary><paramref name="created"/> without a statement timeout: a large table's COPY may take minutes on a loaded machine.</summary>
+    /// <summary><paramref name="created"/> without a statement timeout: a large table's COPY may take minutes on a busy machine.</summary>
     public static DatabaseOptions Untimed(DatabaseOptions created) => new()
     {
         Provider = created.Provider,
@@ -71,9 +71,8 @@ public static class BackupBenchmark
         seeding.Stop();
         log($"seeded {rows:N0} dead letters and {rows:N0} actions in {seeding.Elapsed.TotalSeconds:F1} s");
 
-        var tables = Tables;
         var cores = new List<(string, CpuWindow?)>();
-        var (copyBefore, _, copyBeforeCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, tables.Select(t => t.Select())));
+        var (copyBefore, _, copyBeforeCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, Tables.Select(t => t.Select())));
         cores.Add(("baseline (before)", copyBeforeCpu));
         log($"baseline COPY | sha256sum (before): {copyBefore.Elapsed.TotalSeconds:F2} s");
 
@@ -92,13 +91,13 @@ public static class BackupBenchmark
         cores.Add(("verify", verifyCpu));
         log($"verify: {verify.TotalSeconds:F2} s, passed: {verification!.Passed}");
 
-        var (copyAfter, _, copyAfterCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, tables.Select(t => t.Select())));
+        var (copyAfter, _, copyAfterCpu) = await CpuWindow.MeasureAsync(() => CopyAsync(database, Tables.Select(t => t.Select())));
         cores.Add(("baseline (after)", copyAfterCpu));
         log($"baseline COPY | sha256sum (after): {copyAfter.Elapsed.TotalSeconds:F2} s");
 
         // Not timed: the database's own canonical COPY of each table, whose digest must be the artifact's.
         var canonical = new Dictionary<string, string>();
-        foreach (var table in tables)
+        foreach (var table in Tables)
         {
             canonical[table.Artifact] = (await CopyAsync(database, [PostgreSqlBackupSql.CanonicalSelect(table)])).Digests[0];
         }

@@ -132,8 +132,8 @@ public static class BackupCommand
         Console.WriteLine($"| --- |{string.Concat(artifacts.Select(_ => " ---: |"))} ---: |");
         foreach (var pass in floor.Passes.GroupBy(p => p.Pass))
         {
-            Console.WriteLine($"| {pass.Key} | {string.Join(" | ", artifacts.Select(a => $"{pass.Single(p => p.Artifact == a).BackendSeconds:F2} s"))} | " +
-                $"{pass.Sum(p => p.BackendSeconds):F2} s |");
+            var cells = artifacts.Select(a => $"{pass.Single(p => p.Artifact == a).BackendSeconds:F2} s");
+            Console.WriteLine($"| {pass.Key} | {string.Join(" | ", cells)} | {pass.Sum(p => p.BackendSeconds):F2} s |");
         }
 
         Console.WriteLine($"| **total** |{string.Concat(artifacts.Select(_ => " |"))} **{floor.Total:F2} s** |");
