@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sonia.Grains.Interfaces.Backups;
 
 /// <summary>One stored artifact of a backup: its rows, bytes and SHA-256 (lower-case hex) as the manifest records them.</summary>
@@ -56,7 +58,11 @@ public sealed record class BackupView(
     [property: Id(10)] IReadOnlyList<BackupArtifact> Artifacts,
     [property: Id(11)] IReadOnlyList<BackupVerificationEntry> Verifications);
 
-/// <summary>One artifact's check: the manifest's digest against the application's and the database's.</summary>
+/// <summary>
+/// One artifact's check: the manifest's digest against the application's and the database's. For an artifact the manifest
+/// cuts into digest segments (one larger than the database can hash as one value), the database's digest is each segment's,
+/// in <see cref="Segments"/>, and <see cref="Sha256Db"/> is null; otherwise <see cref="Segments"/> is null (and not written).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sonia.backup-artifact-check")]
 public sealed record class ArtifactCheck(
     [property: Id(0)] string Name,
@@ -65,7 +71,18 @@ public sealed record class ArtifactCheck(
     [property: Id(3)] string? Sha256Manifest,
     [property: Id(4)] string? Sha256App,
     [property: Id(5)] string? Sha256Db,
-    [property: Id(6)] bool Passed);
+    [property: Id(6)] bool Passed,
+    [property: Id(7), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SegmentCheck>? Segments = null);
+
+/// <summary>One digest segment of an artifact, chunks <c>[SeqFrom, SeqTo)</c>: the manifest's digest against the database's.</summary>
+[GenerateSerializer, Immutable, Alias("sonia.backup-segment-check")]
+public sealed record class SegmentCheck(
+    [property: Id(0)] int SeqFrom,
+    [property: Id(1)] int SeqTo,
+    [property: Id(2)] long Bytes,
+    [property: Id(3)] string Sha256Manifest,
+    [property: Id(4)] string? Sha256Db,
+    [property: Id(5)] bool Passed);
 
 /// <summary>One table restored into the scratch schema: rows and checksum against the manifest.</summary>
 [GenerateSerializer, Immutable, Alias("sonia.backup-table-check")]

@@ -23,6 +23,12 @@ public abstract class BackupSql
     public virtual string? SessionSetup => null;
 
     /// <summary>
+    /// The database's SHA-256 of chunks [@seq_from, @seq_to) of an artifact (see <see cref="ArtifactSegment"/>); null where
+    /// an artifact is stored whole.
+    /// </summary>
+    public virtual string? SelectDatabaseSegmentDigest => null;
+
+    /// <summary>
     /// A <c>COPY … TO STDOUT</c> giving <paramref name="table"/>'s canonical rows from <paramref name="schema"/> (null: the live
     /// table) exactly as <see cref="CanonicalRows"/> writes them; null where the dialect has none or the read needs a parameter.
     /// </summary>
@@ -156,7 +162,8 @@ public abstract class BackupSql
             SelectByKeys(BackupTables.DeadLetterTable), InsertIfAbsent(BackupTables.DeadLetterTable, 2),
             SelectByKeys(BackupTables.ActionTable), InsertIfAbsent(BackupTables.ActionTable, 2), SelectKeys(BackupTables.ActionTable),
             InsertMany("sonia_verify_x.actions", BackupTables.ActionTable, 2),
-        }.Concat(tables.Select(t => t.Select())).Concat(tables.Select(t => CreateScratchTable("sonia_verify_x", t)));
+        }.Concat(tables.Select(t => t.Select())).Concat(tables.Select(t => CreateScratchTable("sonia_verify_x", t)))
+            .Concat(new[] { SelectDatabaseSegmentDigest }.OfType<string>());
     }
 }
 
@@ -221,6 +228,12 @@ public sealed class PostgreSqlBackupSql : BackupSql
         "LEFT JOIN LATERAL (SELECT string_agg(k.content, ''::bytea) AS content FROM (SELECT k.content FROM sonia.backup_chunks k " +
         "WHERE k.backup_id = a.backup_id AND k.name = a.name ORDER BY k.seq) k) c ON true " +
         "WHERE a.backup_id = @backup_id AND a.name = @name";
+
+    // As the whole artifact's digest above, over one segment's chunks (at most 511 MB: far below the 1 GB of one value).
+    public override string? SelectDatabaseSegmentDigest =>
+        "SELECT encode(sha256(COALESCE(c.content, ''::bytea)), 'hex') FROM (SELECT string_agg(k.content, ''::bytea) AS content " +
+        "FROM (SELECT k.content FROM sonia.backup_chunks k WHERE k.backup_id = @backup_id AND k.name = @name " +
+        "AND k.seq >= @seq_from AND k.seq < @seq_to ORDER BY k.seq) k) c";
 
     public override string SelectExpired =>
         "SELECT backup_id FROM sonia.backups WHERE status <> 'running' ORDER BY created_at DESC, backup_id DESC OFFSET @keep";

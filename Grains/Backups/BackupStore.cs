@@ -126,13 +126,19 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     /// (over PostgreSQL's 1 GB value limit, say) gets its error, the others their digest.
     /// </summary>
     public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId, IReadOnlyList<BackupArtifact> artifacts,
-        CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, IReadOnlyList<ArtifactSegment>> segments, CancellationToken cancellationToken = default)
     {
         var digests = new Dictionary<string, DatabaseDigest>(StringComparer.Ordinal);
         await using var connection = database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         foreach (var artifact in artifacts)
         {
+            if (segments.TryGetValue(artifact.Name, out var parts))
+            {
+                digests[artifact.Name] = await SegmentDigestsAsync(connection, backupId, artifact.Name, parts, cancellationToken);
+                continue;
+            }
+
             await using var command = _sql.Command(connection, null, Statements.SelectDatabaseDigest,
                 [("backup_id", backupId), ("name", artifact.Name)]);
             try
@@ -147,6 +153,33 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
         }
 
         return digests;
+    }
+
+    /// <summary>The database's digest of each segment of an artifact (an artifact larger than one value may be).</summary>
+    private async Task<DatabaseDigest> SegmentDigestsAsync(DbConnection connection, string backupId, string name,
+        IReadOnlyList<ArtifactSegment> parts, CancellationToken cancellationToken)
+    {
+        if (Statements.SelectDatabaseSegmentDigest is not { } sql)
+        {
+            return new DatabaseDigest(null, "this database stores an artifact whole: it has no segments to hash");
+        }
+
+        var digests = new List<string?>(parts.Count);
+        foreach (var part in parts)
+        {
+            await using var command = _sql.Command(connection, null, sql,
+                [("backup_id", backupId), ("name", name), ("seq_from", part.SeqFrom), ("seq_to", part.SeqTo)]);
+            try
+            {
+                digests.Add((await command.ExecuteScalarAsync(cancellationToken) as string)?.Trim());
+            }
+            catch (DbException ex)
+            {
+                return new DatabaseDigest(null, ex.Message, digests);
+            }
+        }
+
+        return new DatabaseDigest(null, null, digests);
     }
 
     public Task RecordVerificationAsync(BackupVerification verification, string actor, CancellationToken cancellationToken = default) =>
@@ -174,7 +207,7 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
 }
 
 /// <summary>The database's digest of one artifact, or why it could not compute one.</summary>
-public sealed record DatabaseDigest(string? Sha256, string? Error);
+public sealed record DatabaseDigest(string? Sha256, string? Error, IReadOnlyList<string?>? Segments = null);
 
 /// <summary>The JSON shape verification results are stored in: snake_case, as the API shows them.</summary>
 public static class BackupJson

@@ -42,6 +42,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         }
 
         var (format, listed) = Listed(manifest, problems);
+        var segments = ArtifactSegment.Listed(manifest, problems);
         var tables = view.Status == BackupStatuses.Succeeded ? BackupTables.Restored(format) : null;
         if (view.Status == BackupStatuses.Succeeded && format is not null && tables is null)
         {
@@ -53,7 +54,7 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         // Three things at once, each on a connection of its own: the database's digests, and the test restores of the two
         // restored tables (each reading its artifact once, for its application digest and its load); the rest read meanwhile.
         // The stored artifact rows (view.Artifacts), whatever the manifest lists: a row it does not list is reported below.
-        var digests = DigestsAsync(backupId, view.Artifacts, profile, cancellationToken);
+        var digests = DigestsAsync(backupId, view.Artifacts, segments, profile, cancellationToken);
         var done = 0;
         // The phase the next report names: the test restores report from their own tasks, so they read the current one.
         var phase = "hashing and test-restoring";
@@ -89,7 +90,8 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
         progress?.Invoke("waiting for the database's digests", done, listed.Count);
         var byDatabase = await digests;
         checks = listed.Select(a => checks.FirstOrDefault(c => c.Name == a.Name)).OfType<ArtifactCheck>()
-            .Select(c => Judge(c, listed.First(a => a.Name == c.Name), byDatabase, problems)).ToList();
+            .Select(c => Judge(c, listed.First(a => a.Name == c.Name), segments.GetValueOrDefault(c.Name), byDatabase, problems))
+            .ToList();
         problems.AddRange(byDatabase.Keys.Except(listed.Select(a => a.Name), StringComparer.Ordinal)
             .Select(n => $"artifact {n} is not in the manifest"));
         return new BackupVerification(backupId, problems.Count == 0, time.GetUtcNow(), manifestCheck, checks, restore, problems);
@@ -123,10 +125,10 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
     }
 
     private async Task<Dictionary<string, DatabaseDigest>> DigestsAsync(string backupId, IReadOnlyList<BackupArtifact> stored,
-        BackupProfile? profile, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, IReadOnlyList<ArtifactSegment>> segments, BackupProfile? profile, CancellationToken cancellationToken)
     {
         var started = profile.Start();
-        var digests = await store.DatabaseDigestsAsync(backupId, stored, cancellationToken);
+        var digests = await store.DatabaseDigestsAsync(backupId, stored, segments, cancellationToken);
         profile.Stop(BackupProfile.DatabaseHash, started);
         return digests;
     }
@@ -161,9 +163,12 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
             : new ArtifactCheck(artifact.Name, artifact.Rows, artifact.Bytes, artifact.Sha256, null, null, false);
     }
 
-    /// <summary>Compares the application's and the database's digests (and the sizes) with the manifest, naming any difference.</summary>
-    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, Dictionary<string, DatabaseDigest> byDatabase,
-        List<string> problems)
+    /// <summary>
+    /// Compares the application's and the database's digests (and the sizes) with the manifest, naming any difference; for an
+    /// artifact in digest <paramref name="segments"/>, the database's digest of each segment against the manifest's.
+    /// </summary>
+    private static ArtifactCheck Judge(ArtifactCheck check, BackupArtifact artifact, IReadOnlyList<ArtifactSegment>? segments,
+        Dictionary<string, DatabaseDigest> byDatabase, List<string> problems)
     {
         if (check.Sha256App is null)
         {
@@ -171,22 +176,29 @@ public sealed class BackupVerifier(BackupStore store, TimeProvider time)
             return check;
         }
 
-        var (database, error) = byDatabase.GetValueOrDefault(artifact.Name) ?? new DatabaseDigest(null, null);
+        var (database, error, bySegment) = byDatabase.GetValueOrDefault(artifact.Name) ?? new DatabaseDigest(null, null);
+        var parts = segments?.Select((s, i) => new SegmentCheck(s.SeqFrom, s.SeqTo, s.Bytes, s.Sha256, bySegment?.ElementAtOrDefault(i),
+            bySegment?.ElementAtOrDefault(i) == s.Sha256)).ToList();
         var lines = artifact.Name.EndsWith(".tsv", StringComparison.Ordinal);
         var appPassed = check.Sha256App == artifact.Sha256 && check.Bytes == artifact.Bytes && (!lines || check.Rows == artifact.Rows);
-        var passed = appPassed && database == artifact.Sha256;
+        var databasePassed = parts is null ? database == artifact.Sha256 : error is null && parts.TrueForAll(p => p.Passed);
+        var passed = appPassed && databasePassed;
         if (appPassed && error is not null)
         {
             problems.Add($"artifact {artifact.Name}: the database could not compute its digest ({error})");
         }
         else if (!passed)
         {
+            var byDb = parts is null ? $"database {database ?? "none"}" : "database " + (parts.TrueForAll(p => p.Passed)
+                ? "the same in every segment"
+                : string.Join(", ", parts.Select((p, i) => (p, i)).Where(x => !x.p.Passed).Select(x =>
+                    $"segment {x.i + 1} of {parts.Count} (chunks {x.p.SeqFrom}-{x.p.SeqTo - 1}) {x.p.Sha256Db ?? "none"}, " +
+                    $"manifest {x.p.Sha256Manifest}")));
             problems.Add($"artifact {artifact.Name} changed: manifest sha256 {artifact.Sha256}, application {check.Sha256App}, " +
-                $"database {database ?? "none"}; {check.Bytes} bytes and {check.Rows} line(s), " +
-                $"manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
+                $"{byDb}; {check.Bytes} bytes and {check.Rows} line(s), manifest {artifact.Bytes} bytes and {artifact.Rows} row(s)");
         }
 
-        return check with { Sha256Db = database, Passed = passed };
+        return check with { Sha256Db = database, Passed = passed, Segments = parts };
     }
 
     /// <summary>The manifest's format and the artifacts it lists; a manifest that cannot be read lists none, and says so.</summary>

@@ -27,10 +27,18 @@ public sealed record BackupRequest(string BackupId, string? Label, string Actor,
 /// written here.
 /// </summary>
 public sealed class BackupWriter(
-    DatabaseOptions database, IOptions<ClusterOptions> cluster, ConfigArtifacts config, TimeProvider time, TimeSpan commandTimeout)
+    DatabaseOptions database, IOptions<ClusterOptions> cluster, ConfigArtifacts config, TimeProvider time, TimeSpan commandTimeout,
+    int digestSegmentChunks = BackupWriter.DigestSegmentChunks)
 {
     public const string ManifestName = "manifest.json";
     public const string Format = BackupTables.Format;
+
+    /// <summary>
+    /// Chunks per digest segment: 65,536 chunks of 7,800 bytes, 511 MB. PostgreSQL hashes one value of at most 1 GB, so the
+    /// database cannot compute the SHA-256 of a larger artifact; the manifest also lists the digest of each segment of an
+    /// artifact larger than one, which the verification has the database recompute (<see cref="ArtifactSegment"/>).
+    /// </summary>
+    public const int DigestSegmentChunks = 65_536;
 
     private readonly SqlRunner _sql = new(database) { CommandTimeoutSeconds = (int)commandTimeout.TotalSeconds };
     private readonly BackupSql _statements = BackupSql.For(database.Provider);
@@ -67,7 +75,7 @@ public sealed class BackupWriter(
         await using var storeConnection = database.CreateConnection();
         await storeConnection.OpenAsync(cancellationToken);
         await using var store = await storeConnection.BeginTransactionAsync(cancellationToken);
-        var target = new Target(storeConnection, store, request.BackupId);
+        var target = new Target(storeConnection, store, request.BackupId, new Dictionary<string, IReadOnlyList<ArtifactSegment>>());
         // A job resumed after a silo restart starts again from nothing.
         await ExecuteAsync(storeConnection, store, _statements.DeleteChunks, cancellationToken, ("backup_id", request.BackupId));
         await ExecuteAsync(storeConnection, store, _statements.DeleteArtifacts, cancellationToken, ("backup_id", request.BackupId));
@@ -87,7 +95,7 @@ public sealed class BackupWriter(
             progress?.Invoke(artifacts.Count, total);
         }
 
-        var manifest = Manifest(request, schemaVersion, source, serverVersion, notes, artifacts);
+        var manifest = Manifest(request, schemaVersion, source, serverVersion, notes, artifacts, target.Segments);
         await ExecuteAsync(storeConnection, store, _statements.Succeed, cancellationToken, ("backup_id", request.BackupId),
             ("finished_at", time.GetUtcNow()), ("schema_version", schemaVersion), ("manifest", manifest),
             ("manifest_sha256", Convert.ToHexStringLower(SHA256.HashData(manifest))));
@@ -97,8 +105,12 @@ public sealed class BackupWriter(
         return artifacts;
     }
 
-    /// <summary>Where a backup's artifacts are written: the storing connection, its transaction, the backup.</summary>
-    private sealed record Target(DbConnection Connection, DbTransaction Transaction, string BackupId);
+    /// <summary>
+    /// Where a backup's artifacts are written: the storing connection, its transaction, the backup; and the digest segments
+    /// of the artifacts larger than one.
+    /// </summary>
+    private sealed record Target(DbConnection Connection, DbTransaction Transaction, string BackupId,
+        Dictionary<string, IReadOnlyList<ArtifactSegment>> Segments);
 
     private Task<BackupArtifact> WriteTableAsync(DbConnection connection, DbTransaction transaction, Target target,
         BackupTable table, BackupProfile? profile, CancellationToken cancellationToken) =>
@@ -126,12 +138,18 @@ public sealed class BackupWriter(
         await using (var sink = await ChunkSink.OpenAsync(target.Connection, target.Transaction, _sql, _statements, target.BackupId,
             name, cancellationToken))
         {
-            using var hashing = new HashingStream(sink, profile);
+            // Segments follow the chunks (see ChunkSink): a segment is a whole number of them. Without chunks, no segments.
+            var chunk = _statements.ChunkBytes ?? 0;
+            using var hashing = new HashingStream(sink, profile, segmentBytes: (long)chunk * digestSegmentChunks);
             await write(hashing, cancellationToken);
             var storing = profile.Start();
             await sink.CompleteAsync(cancellationToken);
             profile.Stop(BackupProfile.Storage, storing);
             artifact = new BackupArtifact(name, rows ?? hashing.Lines, hashing.Bytes, hashing.Finish());
+            if (hashing.Segments is { } segments)
+            {
+                target.Segments[name] = ArtifactSegment.Of(segments, chunk);
+            }
         }
 
         await ExecuteAsync(target.Connection, target.Transaction, _statements.InsertArtifact, cancellationToken,
@@ -155,7 +173,8 @@ public sealed class BackupWriter(
     }
 
     private static byte[] Manifest(BackupRequest request, string? schemaVersion, string source, string serverVersion,
-        IReadOnlyList<string> notes, IReadOnlyList<BackupArtifact> artifacts) =>
+        IReadOnlyList<string> notes, IReadOnlyList<BackupArtifact> artifacts,
+        IReadOnlyDictionary<string, IReadOnlyList<ArtifactSegment>> segments) =>
         JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
     {
         ["format"] = Format,
@@ -166,9 +185,18 @@ public sealed class BackupWriter(
         ["source"] = new Dictionary<string, string> { ["database"] = source, ["server_version"] = serverVersion },
         ["sonia_version"] = typeof(BackupWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
         ["notes"] = notes,
-        ["artifacts"] = artifacts.Select(a => new Dictionary<string, object>
+        ["artifacts"] = artifacts.Select(a =>
         {
-            ["name"] = a.Name, ["rows"] = a.Rows, ["bytes"] = a.Bytes, ["sha256"] = a.Sha256,
+            var entry = new Dictionary<string, object> { ["name"] = a.Name, ["rows"] = a.Rows, ["bytes"] = a.Bytes, ["sha256"] = a.Sha256 };
+            if (segments.TryGetValue(a.Name, out var parts))
+            {
+                entry["segments"] = parts.Select(p => new Dictionary<string, object>
+                {
+                    ["seq_from"] = p.SeqFrom, ["seq_to"] = p.SeqTo, ["bytes"] = p.Bytes, ["sha256"] = p.Sha256,
+                });
+            }
+
+            return entry;
         }),
     }, new JsonSerializerOptions { WriteIndented = true });
 

@@ -4,17 +4,29 @@ namespace Sonia.Grains.Backups;
 
 /// <summary>
 /// A write-only pass-through that hashes (SHA-256) and counts the bytes and lines of what goes to <paramref name="inner"/>
-/// (null: nowhere); with a <paramref name="profile"/>, hashing and the inner writes are timed.
+/// (null: nowhere); with a <paramref name="profile"/>, hashing and the inner writes are timed. With
+/// <paramref name="segmentBytes"/>, it also hashes each segment of that many bytes on its own (<see cref="Segments"/>): the
+/// first segment's digest is the whole digest at its end, so only what comes after it is hashed twice.
 /// </summary>
 public sealed class HashingStream(
     Stream? inner,
     BackupProfile? profile = null,
     string hashPhase = BackupProfile.Hashing,
-    string innerPhase = BackupProfile.Storage) : Stream
+    string innerPhase = BackupProfile.Storage,
+    long segmentBytes = 0) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly List<(long Bytes, string Sha256)> _segments = [];
+    private IncrementalHash? _segment;
+    private long _inSegment;
 
     public long Bytes { get; private set; }
+
+    /// <summary>
+    /// After <see cref="Finish"/>: each segment's bytes and SHA-256, in order, when what was written spans more than one
+    /// segment; null otherwise (or without segments).
+    /// </summary>
+    public IReadOnlyList<(long Bytes, string Sha256)>? Segments => _segments.Count > 1 ? _segments : null;
 
     /// <summary>How many <c>\n</c> bytes went through: the rows of a canonical artifact.</summary>
     public long Lines { get; private set; }
@@ -29,8 +41,17 @@ public sealed class HashingStream(
 
     public override long Position { get => Bytes; set => throw new NotSupportedException(); }
 
-    /// <summary>The digest of everything written, lower-case hex; ends the hashing.</summary>
-    public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+    /// <summary>The digest of everything written, lower-case hex; ends the hashing (and the last segment).</summary>
+    public string Finish()
+    {
+        if (_segment is not null && _inSegment > 0)
+        {
+            _segments.Add((_inSegment, Convert.ToHexStringLower(_segment.GetHashAndReset())));
+            _inSegment = 0;
+        }
+
+        return Convert.ToHexStringLower(_hash.GetHashAndReset());
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -61,9 +82,23 @@ public sealed class HashingStream(
     private void Hash(ReadOnlySpan<byte> buffer)
     {
         var started = profile.Start();
-        _hash.AppendData(buffer);
-        Bytes += buffer.Length;
         Lines += buffer.Count((byte)'\n');
+        while (!buffer.IsEmpty)
+        {
+            var piece = segmentBytes > 0 ? buffer[..(int)Math.Min(buffer.Length, segmentBytes - _inSegment)] : buffer;
+            _hash.AppendData(piece);
+            _segment?.AppendData(piece);
+            Bytes += piece.Length;
+            _inSegment += piece.Length;
+            buffer = buffer[piece.Length..];
+            if (segmentBytes > 0 && _inSegment == segmentBytes)
+            {
+                _segments.Add((_inSegment, Convert.ToHexStringLower(_segment?.GetHashAndReset() ?? _hash.GetCurrentHash())));
+                _segment ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                _inSegment = 0;
+            }
+        }
+
         profile.Stop(hashPhase, started);
     }
 
@@ -78,6 +113,7 @@ public sealed class HashingStream(
         if (disposing)
         {
             _hash.Dispose();
+            _segment?.Dispose();
         }
 
         base.Dispose(disposing);
