@@ -123,7 +123,8 @@ public sealed class BackupStore(DatabaseOptions database, TimeSpan commandTimeou
     /// <summary>
     /// The SHA-256 the database computes now on the bytes of each of <paramref name="artifacts"/> (the backup's stored rows,
     /// <see cref="ArtifactsAsync"/>), one statement per artifact on one connection: an artifact the database cannot hash
-    /// (over PostgreSQL's 1 GB value limit, say) gets its error, the others their digest.
+    /// (over PostgreSQL's 1 GB value limit, in a backup written before digest segments, say) gets its error, the others their
+    /// digest; an artifact the manifest lists in <paramref name="segments"/> gets each segment's digest instead.
     /// </summary>
     public async Task<Dictionary<string, DatabaseDigest>> DatabaseDigestsAsync(string backupId, IReadOnlyList<BackupArtifact> artifacts,
         IReadOnlyDictionary<string, IReadOnlyList<ArtifactSegment>> segments, CancellationToken cancellationToken = default)
