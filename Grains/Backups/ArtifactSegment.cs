@@ -51,8 +51,8 @@ public sealed record ArtifactSegment(int SeqFrom, int SeqTo, long Bytes, string 
                 var name = artifact.GetProperty("name").GetString()!;
                 var parts = segments.EnumerateArray().Select(s => new ArtifactSegment(s.GetProperty("seq_from").GetInt32(),
                     s.GetProperty("seq_to").GetInt32(), s.GetProperty("bytes").GetInt64(), s.GetProperty("sha256").GetString()!)).ToList();
-                var contiguous = parts.Count > 0 && parts[0].SeqFrom == 0
-                    && parts.Zip(parts.Skip(1)).All(p => p.First.SeqTo == p.Second.SeqFrom && p.First.SeqFrom < p.First.SeqTo);
+                var contiguous = parts.Count > 0 && parts[0].SeqFrom == 0 && parts.TrueForAll(p => p.SeqFrom < p.SeqTo)
+                    && parts.Zip(parts.Skip(1)).All(p => p.First.SeqTo == p.Second.SeqFrom);
                 if (!contiguous || parts.Sum(p => p.Bytes) != artifact.GetProperty("bytes").GetInt64())
                 {
                     problems.Add($"{BackupWriter.ManifestName}: the digest segments of {name} do not cover it");
