@@ -29,14 +29,18 @@ public sealed class LostCommitAnswerTests
         });
         var actions = new ActionsClient(own.Http);
 
-        // The first attempt fails; the retry is due 2-4 s later (jittered backoff).
-        var id = await actions.SubmitAcceptedAsync("t.retry", new { mode = "flaky", fail_first = 1, marker = Guid.NewGuid().ToString("N") });
-        await Eventually.ResultAsync(() => StatusAsync(own, id), Budget, s => s == "queued");
+        // The first attempt fails; the retry is due 2-4 s later (jittered backoff). Queued with one attempt made: the action
+        // is queued before its first attempt too, and bumping it then would race that attempt.
+        var id = await actions.SubmitAcceptedAsync("t.retry",
+            new { mode = "flaky", fail_first = 1, marker = Guid.NewGuid().ToString("N") });
+        await Eventually.ResultAsync(() => TestSql.CountAsync(own.Database,
+            "SELECT COUNT(*) FROM sonia.actions WHERE action_id = @id AND status = 'queued' AND attempts = 1", ("id", id)),
+            Budget, n => n == 1);
 
         // What a lost commit answer leaves behind: the row is one version ahead of what the grain holds.
         var bumped = await TestSql.CountAsync(own.Database,
-            "WITH b AS (UPDATE sonia.actions SET version = version + 1 WHERE action_id = @id AND status = 'queued' RETURNING 1) "
-            + "SELECT COUNT(*) FROM b", ("id", id));
+            "WITH b AS (UPDATE sonia.actions SET version = version + 1 "
+            + "WHERE action_id = @id AND status = 'queued' AND attempts = 1 RETURNING 1) SELECT COUNT(*) FROM b", ("id", id));
         Assert.Equal(1, bumped);
 
         // Watched in the database, never through the API: reading the action would activate a fresh grain, which resumes it too.
