@@ -250,11 +250,13 @@ public sealed class PostgreSqlBackupSql : BackupSql
 
     public override string DropScratchSchema(string schema, IEnumerable<BackupTable> tables) => $"DROP SCHEMA IF EXISTS {schema} CASCADE";
 
-    public override string SelectByKeys(BackupTable table) =>
-        $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
+    public override string SelectByKeys(BackupTable table) => $"SELECT {table.ColumnList} {FromKeys(table)}";
 
-    public override string SelectKeys(BackupTable table) =>
-        $"SELECT {table.Key} FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
+    public override string SelectKeys(BackupTable table) => $"SELECT {table.Key} {FromKeys(table)}";
+
+    /// <summary>The rows of <paramref name="table"/> whose key is in @keys, a JSON array.</summary>
+    private static string FromKeys(BackupTable table) =>
+        $"FROM {table.Table} WHERE {table.Key} IN (SELECT jsonb_array_elements_text(@keys::jsonb))";
 
     // ON CONFLICT without a target: the key or any other unique value (a dead letter's action_id) already there.
     public override string InsertIfAbsent(BackupTable table, int rows) =>
@@ -301,11 +303,12 @@ public sealed class SqlServerBackupSql : BackupSql
     public override string DropScratchSchema(string schema, IEnumerable<BackupTable> tables) =>
         string.Concat(tables.Select(t => $"DROP TABLE IF EXISTS {schema}.{t.Unqualified}; ")) + $"DROP SCHEMA IF EXISTS {schema};";
 
-    public override string SelectByKeys(BackupTable table) =>
-        $"SELECT {table.ColumnList} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
+    public override string SelectByKeys(BackupTable table) => $"SELECT {table.ColumnList} {FromKeys(table)}";
 
-    public override string SelectKeys(BackupTable table) =>
-        $"SELECT {table.Key} FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
+    public override string SelectKeys(BackupTable table) => $"SELECT {table.Key} {FromKeys(table)}";
+
+    /// <summary>The rows of <paramref name="table"/> whose key is in @keys, a JSON array.</summary>
+    private static string FromKeys(BackupTable table) => $"FROM {table.Table} WHERE {table.Key} IN (SELECT value FROM OPENJSON(@keys))";
 
     // The range lock (UPDLOCK, HOLDLOCK) makes the check and the insert one atomic step. The check covers every unique value
     // of the table, as PostgreSQL's ON CONFLICT DO NOTHING without a target does (a test compares them with the schema's).

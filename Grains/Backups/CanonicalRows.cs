@@ -79,10 +79,7 @@ public static class CanonicalRows
     public static string?[] Fields(string line, IReadOnlyList<BackupColumn> columns)
     {
         var raw = line.Split('\t');
-        if (raw.Length != columns.Count)
-        {
-            throw new FormatException($"a row has {raw.Length} field(s), the table {columns.Count}");
-        }
+        CheckFieldCount(raw.Length, columns);
 
         return raw.Select(f => f == Null ? null : Unescape(f)).ToArray();
     }
@@ -113,11 +110,7 @@ public static class CanonicalRows
         }
 
         var rest = line.AsSpan();
-        var fields = rest.Count('\t') + 1;
-        if (fields != columns.Count)
-        {
-            throw new FormatException($"a row has {fields} field(s), the table {columns.Count}");
-        }
+        CheckFieldCount(rest.Count('\t') + 1, columns);
 
         for (var i = 0; i < index; i++)
         {
@@ -127,6 +120,14 @@ public static class CanonicalRows
         var end = rest.IndexOf('\t');
         var field = end < 0 ? rest : rest[..end];
         return field.SequenceEqual(Null) ? null : Unescape(field.ToString());
+    }
+
+    private static void CheckFieldCount(int fields, IReadOnlyList<BackupColumn> columns)
+    {
+        if (fields != columns.Count)
+        {
+            throw new FormatException($"a row has {fields} field(s), the table {columns.Count}");
+        }
     }
 
     private static void AppendRow(StringBuilder text, DbDataReader reader, IReadOnlyList<BackupColumn> columns)

@@ -141,11 +141,11 @@ public static class BackupFloor
         }
     }
 
-    private static async Task ExportAsync(NpgsqlConnection connection, string copy, string? file)
+    /// <summary>The COPY out as the backup reads it (<see cref="BackupWriter.CopyOutAsync"/>), kept in <paramref name="file"/>.</summary>
+    private static async Task ExportAsync(NpgsqlConnection connection, string copy, string? file) // null: discarded
     {
-        using var export = await connection.BeginTextExportAsync(copy);
         await using var output = file is null ? Stream.Null : File.Create(file);
-        await ((StreamReader)export).BaseStream.CopyToAsync(output);
+        await BackupWriter.CopyOutAsync(connection, copy, output, null, CancellationToken.None);
     }
 
     private static async Task ImportAsync(NpgsqlConnection connection, string copy, string file)
