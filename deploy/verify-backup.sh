@@ -35,7 +35,8 @@ def digest(name):
             size += len(block)
     return sha.hexdigest(), size
 
-names = set(archive.namelist())
+# Folder entries (a name ending in "/", which a zip tool adds when it packs an unpacked export again) hold no bytes.
+names = {name for name in archive.namelist() if not name.endswith("/")}
 problems = []
 for required in ("manifest.json", "manifest.json.sha256"):
     if required not in names:

@@ -123,8 +123,24 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
         Assert.True(ok == 0, okOutput);
         Assert.Contains("ok: dead_letters.tsv", okOutput, StringComparison.Ordinal);
 
+        // Unpacked and packed again with a zip tool, an export gains folder entries: they hold no bytes and are no artifact.
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
         {
+            archive.CreateEntry("config/");
+            archive.CreateEntry("config/Silo/");
+        }
+
+        var (repacked, repackedOutput) = await Shell.RunAsync(script, [zip]);
+        Assert.True(repacked == 0, repackedOutput);
+
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
+        {
+            // A file the manifest does not list is named, as is a changed one.
+            using (var extra = new StreamWriter(archive.CreateEntry("config/extra.txt").Open()))
+            {
+                await extra.WriteAsync("not in the backup");
+            }
+
             var entry = archive.GetEntry("schema_versions.tsv")!;
             byte[] content;
             using (var read = entry.Open())
@@ -143,6 +159,8 @@ public sealed class BackupTamperTests(SoniaClusterFixture fixture)
         var (failed, output) = await Shell.RunAsync(script, [zip]);
         Assert.Equal(1, failed);
         Assert.Contains("FAILED: schema_versions.tsv: sha256", output, StringComparison.Ordinal);
+        Assert.Contains("FAILED: config/extra.txt: not in the manifest", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAILED: config/:", output, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED: dead_letters.tsv", output, StringComparison.Ordinal);
     }
 
